@@ -1,0 +1,1 @@
+"""CLI command groups. Each module registers its subcommands on the parser built by cli.py."""

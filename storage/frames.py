@@ -1,0 +1,253 @@
+"""The read path: tidy pandas frames for metrics, reports and pages. Column names are the codes of
+DOMAIN.md; periods are "YYYY-MM" strings; values are int64."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from domain import settings as settings_mod
+from domain.registry import DataElement, Form, Indicator, Registry
+from storage import models
+
+UNIT_COLUMNS = [
+    "code", "name_vi", "name_en", "type", "level", "province_code", "parent_code", "valid_from", "valid_to",
+    "former_unit_code", "successor_code", "seat_lat", "seat_lon",
+]
+
+
+def _frame(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _bulk_frame(engine: Engine, stmt, columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    """`_frame` for millions of rows of plain strings and integers (the national data values: 2.9 million
+    rows took 29 s through SQLAlchemy rows). PostgreSQL sends them with COPY as CSV, read by pandas' C
+    parser; SQLite's tuples are fetched from the driver's cursor directly (no result-row objects). Only
+    for columns needing no type conversion by SQLAlchemy (no dates, no JSON)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+            with conn.connection.dbapi_connection.cursor() as cursor:
+                with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+                    data = b"".join(bytes(block) for block in copy)
+            if not data:
+                return pd.DataFrame([], columns=columns).astype(dtypes)
+            return pd.read_csv(io.BytesIO(data), names=columns, dtype=dtypes, keep_default_na=False, na_filter=False)
+        rows = conn.execute(stmt).cursor.fetchall()
+    if not rows:
+        return pd.DataFrame([], columns=columns).astype(dtypes)
+    return pd.DataFrame.from_records(rows, columns=columns).astype(dtypes)
+
+
+def load_units(engine: Engine, province_code: str | None = None) -> pd.DataFrame:
+    """Every unit with its history. `valid_from`/`valid_to` are dates or None (open)."""
+    cols = [getattr(models.Unit, c) for c in UNIT_COLUMNS]
+    stmt = select(*cols).order_by(models.Unit.code)
+    if province_code:
+        stmt = stmt.where(models.Unit.province_code == province_code)
+    df = _frame(engine, stmt, UNIT_COLUMNS)
+    for col in ("valid_from", "valid_to"):
+        df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
+def units_valid_in(units: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Units valid at any day of the month (a unit abolished on the 30th still reports that month)."""
+    from domain.periods import first_day, last_day
+
+    start, end = first_day(period), last_day(period)
+    vf = units["valid_from"].map(lambda d: d is None or d <= end)
+    vt = units["valid_to"].map(lambda d: d is None or d >= start)
+    return units[vf & vt]
+
+
+def load_registry(engine: Engine) -> Registry:
+    """The registry as the database holds it now (the shipped file plus what an administrator added)."""
+    with engine.connect() as conn:
+        elements = tuple(
+            DataElement(r.code, r.name_vi, r.name_en, r.kind)
+            for r in conn.execute(select(models.DataElement).order_by(models.DataElement.position, models.DataElement.code))
+        )
+        levels: dict[str, list[str]] = {}
+        for r in conn.execute(select(models.FormLevel).order_by(models.FormLevel.level)):
+            levels.setdefault(r.form_code, []).append(r.level)
+        form_elements: dict[str, list] = {}
+        for r in conn.execute(select(models.FormElement).order_by(models.FormElement.position)):
+            form_elements.setdefault(r.form_code, []).append(r)
+        forms = tuple(
+            Form(
+                code=r.code,
+                name_vi=r.name_vi,
+                name_en=r.name_en,
+                levels=tuple(levels.get(r.code, ())),
+                valid_from=r.valid_from,
+                elements=tuple(fe.element_code for fe in form_elements.get(r.code, [])),
+                expected_only_for={
+                    fe.element_code: tuple(fe.expected_only_for.split(","))
+                    for fe in form_elements.get(r.code, [])
+                    if fe.expected_only_for
+                },
+            )
+            for r in conn.execute(select(models.Form).order_by(models.Form.position, models.Form.code))
+        )
+        indicators = tuple(
+            Indicator(r.code, r.name_vi, r.name_en, r.numerator_code, r.denominator_code, r.group)
+            for r in conn.execute(select(models.Indicator).order_by(models.Indicator.position, models.Indicator.code))
+        )
+    # Targets live in their own table with per-unit overrides: see load_targets.
+    return Registry(elements, forms, indicators)
+
+
+def load_values(
+    engine: Engine,
+    periods: Iterable[str] | None = None,
+    elements: Iterable[str] | None = None,
+    unit_codes: Iterable[str] | None = None,
+    first: str | None = None,
+    last: str | None = None,
+) -> pd.DataFrame:
+    """Data values as a long frame: unit_code, period, element_code, value (int64), submission_id."""
+    v = models.DataValue
+    stmt = select(v.unit_code, v.period, v.element_code, v.value, v.submission_id)
+    if periods is not None:
+        stmt = stmt.where(v.period.in_(list(periods)))
+    if first is not None:
+        stmt = stmt.where(v.period >= first)
+    if last is not None:
+        stmt = stmt.where(v.period <= last)
+    if elements is not None:
+        stmt = stmt.where(v.element_code.in_(list(elements)))
+    if unit_codes is not None:
+        stmt = stmt.where(v.unit_code.in_(list(unit_codes)))
+    return _bulk_frame(engine, stmt, ["unit_code", "period", "element_code", "value", "submission_id"],
+                       {"unit_code": "str", "period": "str", "element_code": "str", "value": "int64", "submission_id": "int64"})
+
+
+def load_targets(engine: Engine) -> pd.DataFrame:
+    """Targets: indicator_code, year, unit_code (the province = province-wide), value, decision, set_by, set_at."""
+    t = models.Target
+    stmt = select(t.indicator_code, t.year, t.unit_code, t.value, t.decision, t.set_by, t.set_at).order_by(
+        t.indicator_code, t.year, t.unit_code
+    )
+    return _frame(engine, stmt, ["indicator_code", "year", "unit_code", "value", "decision", "set_by", "set_at"])
+
+
+def load_submission_scope(engine: Engine, periods: Iterable[str] | None = None) -> pd.DataFrame:
+    """Which units reported which months, by which submission, when: unit_code, period, submission_id,
+    form_code, received_at (aware UTC), submitted_by. A resubmission appears as a further row."""
+    s, sc = models.Submission, models.SubmissionScope
+    stmt = select(sc.unit_code, sc.period, sc.submission_id, s.form_code, s.received_at, s.submitted_by).join(
+        s, s.id == sc.submission_id
+    )
+    if periods is not None:
+        stmt = stmt.where(sc.period.in_(list(periods)))
+    return _frame(engine, stmt, ["unit_code", "period", "submission_id", "form_code", "received_at", "submitted_by"])
+
+
+def data_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        value = conn.execute(select(models.Counter.value).where(models.Counter.name == "data_version")).scalar()
+    return int(value or 0)
+
+
+def latest_period(engine: Engine) -> str | None:
+    """The latest month for which any value is held."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(models.DataValue.period))).scalar()
+
+
+def periods_with_data(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(models.DataValue.period).distinct().order_by(models.DataValue.period)).scalars())
+
+
+def settings(engine: Engine) -> dict:
+    """Every declared setting with its effective value (the administrator's override or the default)."""
+    with engine.connect() as conn:
+        stored = {k: json.loads(v) for k, v in conn.execute(select(models.Setting.key, models.Setting.value))}
+    return settings_mod.effective({k: v for k, v in stored.items() if k in settings_mod.SPECS})
+
+
+def submissions(engine: Engine, unit_code: str | None = None, period: str | None = None) -> pd.DataFrame:
+    """Accepted submissions (without their bytes), newest first, optionally for one unit and/or month."""
+    s = models.Submission
+    stmt = select(s.id, s.form_code, s.filename, s.sha256, s.size, s.submitted_by, s.received_at, s.source, s.n_values, s.warnings)
+    if unit_code or period:
+        sc = models.SubmissionScope
+        cond = [sc.submission_id == s.id]
+        if unit_code:
+            cond.append(sc.unit_code == unit_code)
+        if period:
+            cond.append(sc.period == period)
+        stmt = stmt.where(select(sc.submission_id).where(*cond).exists())
+    stmt = stmt.order_by(s.received_at.desc(), s.id.desc())
+    return _frame(
+        engine, stmt, ["id", "form_code", "filename", "sha256", "size", "submitted_by", "received_at", "source", "n_values", "warnings"]
+    )
+
+
+def value_revisions(engine: Engine, unit_code: str, period: str | None = None) -> pd.DataFrame:
+    r = models.ValueRevision
+    stmt = select(
+        r.unit_code, r.period, r.element_code, r.old_value, r.old_submission_id, r.new_value, r.new_submission_id,
+        r.replaced_by, r.replaced_at,
+    ).where(r.unit_code == unit_code)
+    if period:
+        stmt = stmt.where(r.period == period)
+    stmt = stmt.order_by(r.period, r.element_code, r.id)
+    return _frame(
+        engine,
+        stmt,
+        ["unit_code", "period", "element_code", "old_value", "old_submission_id", "new_value", "new_submission_id", "replaced_by", "replaced_at"],
+    )
+
+
+def submission_content(engine: Engine, submission_id: int) -> bytes | None:
+    """The original bytes of one accepted file (for downloading it again), or None when there is no such
+    submission."""
+    f = models.SubmissionFile
+    with engine.connect() as conn:
+        content = conn.execute(select(f.content).where(f.submission_id == int(submission_id))).scalar()
+    return None if content is None else bytes(content)
+
+
+def metric_frames(engine: Engine, province_code: str | None = None, first: str | None = None) -> dict:
+    """Everything the metrics engine reads, as keyword arguments for `metrics.Inputs`:
+    `metrics.Inputs(**frames.metric_frames(engine))`. `province_code` keeps one province (default: the
+    only one, or every province when several are set up); `first` ("YYYY-MM") skips older values and
+    submissions (the engine needs December of the previous year for glide paths and 12 months back for
+    year-on-year changes)."""
+    units = load_units(engine, province_code)
+    if province_code is None:
+        provinces = units.loc[units["level"] == "province", "code"].tolist()
+        province_code = provinces[0] if len(provinces) == 1 else None
+    scope = load_submission_scope(engine)
+    if first is not None:
+        scope = scope[scope["period"] >= first].reset_index(drop=True)
+    return {
+        "units": units,
+        "values": load_values(engine, first=first),
+        "registry": load_registry(engine),
+        "targets": load_targets(engine),
+        "scope": scope,
+        "settings": settings(engine),
+        "province_code": province_code,
+    }
+
+
+def load_boundaries(engine: Engine, unit_codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Unit polygons for the map: unit_code, geometry (a GeoJSON geometry object, parsed), source."""
+    b = models.UnitBoundary
+    stmt = select(b.unit_code, b.geometry, b.source).order_by(b.unit_code)
+    if unit_codes is not None:
+        stmt = stmt.where(b.unit_code.in_(list(unit_codes)))
+    df = _frame(engine, stmt, ["unit_code", "geometry", "source"])
+    df["geometry"] = df["geometry"].map(json.loads)
+    return df

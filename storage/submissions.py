@@ -1,0 +1,274 @@
+"""The write path for accepted submissions: one transaction per file, all or nothing.
+
+A file already stored (same SHA-256) changes nothing. A value for a unit, month and element that is
+already held is replaced, and the earlier value is kept as a revision saying who replaced it and when.
+Elements a resubmission leaves out keep their earlier values (nothing is lost by a partial file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from storage import models
+from storage.db import session_factory
+from storage.setup import bump_data_version
+
+
+@dataclass(frozen=True)
+class ValueIn:
+    unit_code: str
+    period: str
+    element_code: str
+    value: int
+
+
+@dataclass
+class SubmissionIn:
+    form_code: str
+    filename: str
+    content: bytes
+    submitted_by: str
+    values: Sequence[ValueIn]
+    received_at: dt.datetime | None = None
+    source: str = "upload"
+    warnings: list[dict] = field(default_factory=list)
+    # (unit_code, period) pairs reported, even where every value was left blank; values add theirs.
+    scope: Iterable[tuple[str, str]] = ()
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    submission_id: int | None
+    duplicate_of: int | None = None
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def duplicate(self) -> bool:
+        return self.duplicate_of is not None
+
+
+class RetriesExhausted(RuntimeError):
+    """The database kept refusing the transaction (lock timeouts, deadlocks) after several attempts."""
+
+
+# SQLSTATEs a client should retry: serialization failure, deadlock, lock not available.
+_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def _should_retry(exc: DBAPIError) -> bool:
+    orig = getattr(exc, "orig", None)
+    if isinstance(exc, IntegrityError):
+        # A concurrent transaction inserted the same key or the same file first (unique violation);
+        # any other integrity error (an unknown unit, say) will not go away by trying again.
+        return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(orig).lower()
+
+
+def find_by_hash(engine: Engine, sha256: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(models.Submission.id).where(models.Submission.sha256 == sha256)).scalar()
+
+
+def record_submission(
+    engine: Engine,
+    sub: SubmissionIn,
+    checks: Callable[[Session], None] | None = None,
+    attempts: int = 8,
+) -> SubmissionResult:
+    """Store one accepted file and its values in one transaction, retrying where the database asks to.
+    `checks(session)` runs inside the transaction first (period locks, permissions) and may raise to
+    refuse the file; it then changes nothing."""
+    return record_submissions(engine, [sub], checks, attempts)[0]
+
+
+def record_submissions(
+    engine: Engine,
+    subs: Sequence[SubmissionIn],
+    checks: Callable[[Session], None] | None = None,
+    attempts: int = 8,
+) -> list[SubmissionResult]:
+    """The bulk path: several files in one transaction (all or none), each deduplicated and revisioned as
+    if stored alone, in order. One commit instead of one per file is what makes bulk loads fast on
+    PostgreSQL, where every commit waits for the disk."""
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            with session_factory(engine).begin() as session:
+                if checks is not None:
+                    checks(session)
+                return _write_many(session, subs)
+        except DBAPIError as exc:
+            if not _should_retry(exc) or attempt == attempts - 1:
+                if _should_retry(exc):
+                    raise RetriesExhausted(f"database busy after {attempts} attempts: {exc.orig}") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")
+
+
+def _write_many(session: Session, subs: Sequence[SubmissionIn]) -> list[SubmissionResult]:
+    """Store files in order, as if one after another, with a handful of statements for the lot."""
+    # Core statements on the session's connection: the ORM's unit of work costs more than the SQL here.
+    conn = session.connection()
+    shas = [sub.sha256 for sub in subs]
+    known = dict(conn.execute(_KNOWN, {"shas": sorted(set(shas))}).all())
+    fresh: list[int] = []  # indexes into subs of files to store
+    first_of: dict[str, int] = {}
+    for i, sha in enumerate(shas):
+        if sha not in known and sha not in first_of:
+            first_of[sha] = i
+            fresh.append(i)
+    if not fresh:
+        return [SubmissionResult(submission_id=None, duplicate_of=known[sha]) for sha in shas]
+
+    now = dt.datetime.now(dt.timezone.utc)
+    prepared = []  # (index, received_at, values, scope)
+    for i in fresh:
+        sub = subs[i]
+        values = _last_wins(sub.values)
+        scope = sorted({(v.unit_code, v.period) for v in values} | set(sub.scope))
+        prepared.append((i, sub.received_at or now, values, scope))
+    ids = conn.execute(
+        _INSERT_SUB,
+        [
+            {
+                "form_code": subs[i].form_code,
+                "filename": subs[i].filename[:300],
+                "sha256": shas[i],
+                "size": len(subs[i].content),
+                "submitted_by": subs[i].submitted_by,
+                "received_at": received_at,
+                "source": subs[i].source,
+                "n_values": len(values),
+                "warnings": json.dumps(subs[i].warnings, ensure_ascii=False, default=str),
+            }
+            for i, received_at, values, _ in prepared
+        ],
+    ).scalars().all()
+    sid_of = {i: sid for (i, *_), sid in zip(prepared, ids)}
+    conn.execute(_INSERT_FILE, [{"submission_id": sid_of[i], "content": subs[i].content} for i, *_ in prepared])
+    scope_rows = [{"submission_id": sid_of[i], "unit_code": u, "period": p} for i, _, _, scope in prepared for u, p in scope]
+    if scope_rows:
+        conn.execute(_INSERT_SCOPE, scope_rows)
+
+    held = _current_values(conn, sorted({key for *_, scope in prepared for key in scope}))
+    new_rows: dict[tuple, dict] = {}
+    updates: dict[tuple, dict] = {}
+    revisions = []
+    counts = {}
+    for i, received_at, values, _ in prepared:
+        sid = sid_of[i]
+        added = changed = unchanged = 0
+        for v in values:
+            key = (v.unit_code, v.period, v.element_code)
+            row = {"unit_code": v.unit_code, "period": v.period, "element_code": v.element_code, "value": v.value, "submission_id": sid}
+            if key not in held:
+                new_rows[key] = row
+                added += 1
+            else:
+                old_value, old_sid = held[key]
+                if old_value == v.value:
+                    unchanged += 1
+                else:
+                    changed += 1
+                if key in new_rows:  # first stored earlier in this same batch
+                    new_rows[key] = row
+                else:
+                    updates[key] = row
+                revisions.append({
+                    "unit_code": v.unit_code, "period": v.period, "element_code": v.element_code,
+                    "old_value": old_value, "old_submission_id": old_sid, "new_value": v.value,
+                    "new_submission_id": sid, "replaced_by": subs[i].submitted_by, "replaced_at": received_at,
+                })
+            held[key] = (v.value, sid)
+        counts[i] = SubmissionResult(submission_id=sid, added=added, changed=changed, unchanged=unchanged)
+    if new_rows:
+        conn.execute(_INSERT_VALUE, list(new_rows.values()))
+    if updates:
+        conn.execute(
+            _UPDATE_VALUE,
+            [{"k_unit": r["unit_code"], "k_period": r["period"], "k_element": r["element_code"],
+              "value": r["value"], "submission_id": r["submission_id"]} for r in updates.values()],
+        )
+    if revisions:
+        conn.execute(_INSERT_REVISION, revisions)
+    bump_data_version(session)
+
+    out = []
+    for i, sha in enumerate(shas):
+        if i in counts:
+            out.append(counts[i])
+        elif sha in known:
+            out.append(SubmissionResult(submission_id=None, duplicate_of=known[sha]))
+        else:
+            out.append(SubmissionResult(submission_id=None, duplicate_of=sid_of[first_of[sha]]))
+    return out
+
+
+_SUB = models.Submission.__table__
+_VAL = models.DataValue.__table__
+# Statements built once: constructing and keying a statement on every call costs more than running it
+# for a one-unit file.
+_KNOWN = select(_SUB.c.sha256, _SUB.c.id).where(_SUB.c.sha256.in_(bindparam("shas", expanding=True)))
+_INSERT_SUB = insert(_SUB).returning(_SUB.c.id, sort_by_parameter_order=True)
+_INSERT_FILE = insert(models.SubmissionFile.__table__)
+_INSERT_SCOPE = insert(models.SubmissionScope.__table__)
+_INSERT_VALUE = insert(_VAL)
+_INSERT_REVISION = insert(models.ValueRevision.__table__)
+_CURRENT = (
+    select(_VAL.c.unit_code, _VAL.c.period, _VAL.c.element_code, _VAL.c.value, _VAL.c.submission_id)
+    .where(_VAL.c.unit_code.in_(bindparam("units", expanding=True)), _VAL.c.period.in_(bindparam("periods", expanding=True)))
+    .order_by(_VAL.c.unit_code, _VAL.c.period, _VAL.c.element_code)
+)
+_CURRENT_LOCKED = _CURRENT.with_for_update()
+_UPDATE_VALUE = (
+    update(_VAL)
+    .where(
+        _VAL.c.unit_code == bindparam("k_unit"),
+        _VAL.c.period == bindparam("k_period"),
+        _VAL.c.element_code == bindparam("k_element"),
+    )
+    .values(value=bindparam("value"), submission_id=bindparam("submission_id"))
+)
+
+
+def _last_wins(values: Sequence[ValueIn]) -> list[ValueIn]:
+    by_key = {}
+    for v in values:
+        by_key[(v.unit_code, v.period, v.element_code)] = v
+    return list(by_key.values())
+
+
+def _current_values(conn, scope: list[tuple[str, str]]) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """Values already held for the scope, locked against concurrent writers where the database can."""
+    if not scope:
+        return {}
+    wanted = set(scope)
+    units = sorted({u for u, _ in scope})
+    periods = sorted({p for _, p in scope})
+    out = {}
+    stmt = _CURRENT_LOCKED if conn.dialect.name == "postgresql" else _CURRENT
+    for chunk_start in range(0, len(units), 500):
+        chunk = units[chunk_start : chunk_start + 500]
+        for unit, period, element, value, sid in conn.execute(stmt, {"units": chunk, "periods": periods}):
+            if (unit, period) in wanted:
+                out[(unit, period, element)] = (value, sid)
+    return out

@@ -1,0 +1,137 @@
+"""Fixtures: a small realistic province in a real database, on SQLite always and on PostgreSQL when
+TEST_DATABASE_URL points at a server (skipped with the reason otherwise).
+
+- `db_url` / `engine`: a fresh database set up by init-db (units, elements, forms, indicators, targets;
+  no submissions), one per test.
+- `sample_url` / `sample_engine`: the whole sample province loaded, one per test run and backend, to be
+  READ ONLY. `sample_copy_url` gives a writable copy per test.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.pool import NullPool
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from storage.db import make_engine  # noqa: E402
+from tests.databases import PostgresBackend, SQLiteBackend, pg_unavailable_reason, unique_name  # noqa: E402
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def _pg_reason():
+    return pg_unavailable_reason()
+
+
+@pytest.fixture(scope="session")
+def _backends(tmp_path_factory, _pg_reason):
+    return {"sqlite": SQLiteBackend(tmp_path_factory.mktemp("sqlite")), "postgresql": PostgresBackend()}
+
+
+def _backend(request, backends, reason):
+    name = request.param
+    if name == "postgresql" and reason:
+        pytest.skip(reason)
+    return backends[name]
+
+
+class _Templates:
+    """Per-run template databases, built on first use and dropped at the end."""
+
+    def __init__(self):
+        self.urls: dict[tuple[str, str], str] = {}
+        self.backends = {}
+
+    def get(self, backend, kind: str) -> str:
+        key = (backend.name, kind)
+        if key not in self.urls:
+            self.backends[backend.name] = backend
+            url = backend.create_empty(unique_name(f"p06_tpl_{kind}"))
+            engine = make_engine(url)
+            from storage.setup import init_db
+
+            init_db(engine)
+            if kind == "sample":
+                from sample_data.seed import seed_sample
+
+                seed_sample(engine)
+            engine.dispose()
+            self.urls[key] = url
+        return self.urls[key]
+
+    def drop_all(self):
+        for (backend_name, _), url in self.urls.items():
+            self.backends[backend_name].drop(url)
+
+
+@pytest.fixture(scope="session")
+def _templates():
+    templates = _Templates()
+    yield templates
+    templates.drop_all()
+
+
+def _fresh(request, backends, reason, templates, kind):
+    backend = _backend(request, backends, reason)
+    url = backend.clone(templates.get(backend, kind), unique_name(f"p06_t_{kind}"))
+    return backend, url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, _backends, _pg_reason, _templates):
+    """A fresh database with the province set up and no submissions."""
+    backend, url = _fresh(request, _backends, _pg_reason, _templates, "init")
+    yield url
+    backend.drop(url)
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def sample_url(request, _backends, _pg_reason, _templates):
+    """The whole sample province, loaded once per run and backend. Do not write to it."""
+    backend = _backend(request, _backends, _pg_reason)
+    return _templates.get(backend, "sample")
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_url):
+    # No idle pooled connection between uses: PostgreSQL refuses to clone a template (sample_copy_url)
+    # while any session is connected to it.
+    eng = make_engine(sample_url, poolclass=NullPool)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def sample_copy_url(request, _backends, _pg_reason, _templates):
+    """A writable copy of the sample province."""
+    backend, url = _fresh(request, _backends, _pg_reason, _templates, "sample")
+    yield url
+    backend.drop(url)
+
+
+@pytest.fixture
+def empty_url(request, tmp_path):
+    """An empty SQLite database file (no schema): what a fresh installation starts from."""
+    return f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_database(monkeypatch, tmp_path):
+    """Tests never touch the developer's data/p06.db: DATABASE_URL points into the test's own folder
+    unless the test sets it."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ambient.db'}")
+    monkeypatch.setenv("MPLBACKEND", "Agg")

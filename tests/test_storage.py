@@ -1,0 +1,198 @@
+"""Storage behaves the same on SQLite and PostgreSQL: schema, round trips, revisions, duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect
+
+from storage import frames, migrate
+from storage.db import make_engine
+from storage.models import Base
+from storage.submissions import SubmissionIn, ValueIn, record_submission
+from tests.databases import PostgresBackend, SQLiteBackend, pg_unavailable_reason, unique_name
+
+UTC = dt.timezone.utc
+
+
+def _schema(engine) -> dict:
+    """Tables, columns (name, generic type, nullable), primary keys, foreign keys and indexes."""
+    insp = inspect(engine)
+    out = {}
+    for table in sorted(insp.get_table_names()):
+        if table == "alembic_version":
+            continue
+        out[table] = {
+            "columns": tuple((c["name"], c["type"]._type_affinity.__name__, c["nullable"]) for c in insp.get_columns(table)),
+            "pk": tuple(insp.get_pk_constraint(table)["constrained_columns"]),
+            "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"])) for f in insp.get_foreign_keys(table)),
+            # PostgreSQL also lists the index behind each unique constraint; the constraint is compared below.
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in insp.get_indexes(table)
+                if not i.get("duplicates_constraint")
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
+        }
+    return out
+
+
+def test_migrations_build_the_same_schema_on_both_backends(tmp_path):
+    reason = pg_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    sqlite, pg = SQLiteBackend(tmp_path), PostgresBackend()
+    urls = [sqlite.create_empty("schema"), pg.create_empty(unique_name("p06_schema"))]
+    try:
+        schemas = []
+        for url in urls:
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            assert migrate.is_current(engine)
+            schemas.append(_schema(engine))
+            engine.dispose()
+        assert schemas[0] == schemas[1]
+        assert set(schemas[0]) == set(Base.metadata.tables)
+    finally:
+        pg.drop(urls[1])
+
+
+def test_models_and_migrations_agree(engine):
+    """`alembic check`: the models describe exactly what the migrations built."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_units_round_trip(engine):
+    units = frames.load_units(engine)
+    vinh = units.set_index("code").loc["412"]
+    assert vinh["name_vi"] == "Thành phố Vinh"
+    assert vinh["valid_to"] == dt.date(2025, 6, 30)
+    assert vinh["valid_from"] is None
+    ward = units.set_index("code").loc["16681"]
+    assert (ward["former_unit_code"], ward["valid_from"], ward["level"]) == ("412", dt.date(2025, 7, 1), "commune")
+
+
+def _sub(filename, content, values, by="ubnd.vinh", at=None, form="locality"):
+    return SubmissionIn(
+        form_code=form,
+        filename=filename,
+        content=content,
+        submitted_by=by,
+        values=[ValueIn(*v) for v in values],
+        received_at=at or dt.datetime(2024, 6, 3, 2, 30, tzinfo=UTC),
+    )
+
+
+def test_values_and_revisions_round_trip(engine):
+    first = record_submission(
+        engine,
+        _sub("vinh_2024-05.xlsx", b"first file", [("412", "2024-05", "dossiers_received", 62950),
+                                                  ("412", "2024-05", "dossiers_received_online", 40000)]),
+    )
+    assert (first.added, first.changed) == (2, 0)
+    later = dt.datetime(2024, 6, 9, 8, 0, tzinfo=UTC)
+    second = record_submission(
+        engine,
+        _sub("vinh_2024-05_sua.xlsx", b"corrected file",
+             [("412", "2024-05", "dossiers_received_online", 41234)], by="ubnd.vinh.2", at=later),
+    )
+    assert (second.added, second.changed, second.unchanged) == (0, 1, 0)
+
+    values = frames.load_values(engine, periods=["2024-05"]).set_index("element_code")
+    assert values.loc["dossiers_received", "value"] == 62950  # untouched by the partial resubmission
+    assert values.loc["dossiers_received_online", "value"] == 41234
+    assert values.loc["dossiers_received_online", "submission_id"] == second.submission_id
+
+    revisions = frames.value_revisions(engine, "412", "2024-05")
+    assert len(revisions) == 1
+    rev = revisions.iloc[0]
+    assert (rev["old_value"], rev["new_value"], rev["replaced_by"]) == (40000, 41234, "ubnd.vinh.2")
+    assert rev["old_submission_id"] == first.submission_id
+    assert rev["replaced_at"] == later
+
+    subs = frames.submissions(engine, unit_code="412", period="2024-05")
+    assert list(subs["filename"]) == ["vinh_2024-05_sua.xlsx", "vinh_2024-05.xlsx"]
+    assert subs.iloc[0]["received_at"] == later
+
+
+def test_the_same_file_twice_changes_nothing(engine):
+    sub = _sub("a.xlsx", b"same bytes", [("412", "2024-05", "dossiers_received", 10)])
+    first = record_submission(engine, sub)
+    version = frames.data_version(engine)
+    again = record_submission(engine, _sub("a (1).xlsx", b"same bytes", [("412", "2024-05", "dossiers_received", 99)]))
+    assert again.duplicate and again.duplicate_of == first.submission_id
+    assert frames.data_version(engine) == version
+    assert frames.load_values(engine)["value"].tolist() == [10]
+    assert len(frames.submissions(engine)) == 1
+
+
+def test_original_bytes_are_kept(engine):
+    from sqlalchemy import select
+
+    from storage.models import SubmissionFile
+
+    content = "Tháng 5/2024 – biểu mẫu".encode() * 100
+    result = record_submission(engine, _sub("b.csv", content, [("412", "2024-05", "dossiers_received", 1)]))
+    with engine.connect() as conn:
+        stored = conn.execute(select(SubmissionFile.content).where(SubmissionFile.submission_id == result.submission_id)).scalar()
+    assert bytes(stored) == content
+
+
+def test_a_refused_check_changes_nothing(engine):
+    def locked(session):
+        raise PermissionError("month locked")
+
+    with pytest.raises(PermissionError):
+        record_submission(engine, _sub("c.csv", b"c", [("412", "2024-05", "dossiers_received", 1)]), checks=locked)
+    assert frames.load_values(engine).empty
+    assert frames.submissions(engine).empty
+
+
+def test_completeness_scope_counts_units_and_months(engine):
+    record_submission(engine, _sub("d.csv", b"d", [("412", "2024-05", "dossiers_received", 1),
+                                                   ("414", "2024-05", "dossiers_received", 2)]))
+    scope = frames.load_submission_scope(engine, ["2024-05"])
+    assert sorted(scope["unit_code"]) == ["412", "414"]
+    assert set(scope["form_code"]) == {"locality"}
+
+
+def test_times_come_back_in_utc(engine):
+    vn = dt.timezone(dt.timedelta(hours=7))
+    at = dt.datetime(2024, 6, 5, 23, 30, tzinfo=vn)  # 16:30 UTC, still the 5th in Vietnam
+    record_submission(engine, _sub("e.csv", b"e", [("412", "2024-05", "dossiers_received", 1)], at=at))
+    received = frames.submissions(engine).iloc[0]["received_at"]
+    assert received == at and received.utcoffset() == dt.timedelta(0)
+
+
+def test_bulk_path_stores_files_in_order_as_if_one_by_one(engine):
+    from storage.submissions import record_submissions
+
+    results = record_submissions(engine, [
+        _sub("m1.csv", b"m1", [("412", "2024-05", "dossiers_received", 100)], by="a"),
+        _sub("m1 copy.csv", b"m1", [("412", "2024-05", "dossiers_received", 100)], by="a"),
+        _sub("m2.csv", b"m2", [("412", "2024-05", "dossiers_received", 120)], by="b"),
+    ])
+    assert [r.added for r in results] == [1, 0, 0]
+    assert results[1].duplicate_of == results[0].submission_id
+    assert results[2].changed == 1
+    values = frames.load_values(engine)
+    assert values["value"].tolist() == [120] and values["submission_id"].tolist() == [results[2].submission_id]
+    revisions = frames.value_revisions(engine, "412")
+    assert revisions[["old_value", "new_value", "replaced_by"]].values.tolist() == [[100, 120, "b"]]
+
+
+def test_bulk_path_is_all_or_nothing(engine):
+    from storage.submissions import record_submissions
+
+    with pytest.raises(Exception):
+        record_submissions(engine, [
+            _sub("ok.csv", b"ok", [("412", "2024-05", "dossiers_received", 1)]),
+            _sub("bad.csv", b"bad", [("NOPE", "2024-05", "dossiers_received", 1)]),  # unknown unit: FK
+        ])
+    assert frames.load_values(engine).empty and frames.submissions(engine).empty
