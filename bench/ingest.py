@@ -1,0 +1,185 @@
+"""What ingestion costs against reading the same files with openpyxl and nothing else, in the same run.
+
+The files: 12 compiled workbooks (the locality template for 07/2025–06/2026, the 130 communes and wards
+filled in with the sample's figures) and 500 single-unit files (the sample's own returns, each its office's
+template filled in). The reference: a plain openpyxl read-only pass over the same bytes (open, every row
+of every sheet, close). Ingestion: read (limits, zip check), find the table, match headers and units,
+validate every rule with pandera, and write to a fresh database (one transaction per file, or per month in
+bulk mode), single process unless stated.
+
+    python bench/ingest.py [--repeat 3] [--postgres SERVER_URL]
+
+SQLite: a fresh file under bench/out/ for every run. With --postgres (e.g.
+postgresql://postgres@127.0.0.1:5432/test), a temporary database on that server, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import OUT, machine, print_table  # noqa: E402
+
+COMPILED_MONTHS = [f"2025-{m:02d}" for m in range(7, 13)] + [f"2026-{m:02d}" for m in range(1, 7)]
+SINGLE_FILES = 500
+
+
+def _files(engine) -> tuple[list, list]:
+    """(compiled, single): lists of SourceFile, built from the sample generator through the template."""
+    from loaders.ingest import SourceFile
+    from loaders.template import build_template
+    from sample_data.generator import generate
+    from sample_data.workbooks import filename, workbooks
+    from storage import frames
+
+    registry, units = frames.load_registry(engine), frames.load_units(engine)
+    returns = generate("2025-07", "2026-06")
+    compiled = []
+    for period in COMPILED_MONTHS:
+        values = {r.unit_code: r.values for r in returns if r.period == period and r.form_code == "locality"}
+        data = build_template(registry, units, "locality", period, values=values)
+        compiled.append(SourceFile(f"tong_hop_{period}.xlsx", data))
+    older = [r for r in generate("2024-01", "2025-06")][:SINGLE_FILES]
+    single = [SourceFile(filename(r), data) for r, data in zip(older, workbooks(older, registry, units))]
+    return compiled, single
+
+
+def plain_pass(files) -> None:
+    """The reference: openpyxl read-only, every row of every sheet, nothing else."""
+    import openpyxl
+
+    for f in files:
+        wb = openpyxl.load_workbook(io.BytesIO(f.content), read_only=True, data_only=True)
+        for ws in wb.worksheets:
+            for _row in ws.iter_rows(values_only=True):
+                pass
+        wb.close()
+
+
+class _Database:
+    """A fresh database per run: a SQLite file, or a temporary database on a PostgreSQL server."""
+
+    def __init__(self, postgres: str | None):
+        self.postgres, self.n = postgres, 0
+
+    def fresh(self):
+        from sqlalchemy import text
+        from sqlalchemy.engine import make_url
+
+        from storage.db import database_url, make_engine
+        from storage.setup import init_db
+
+        self.n += 1
+        if self.postgres:
+            admin = make_engine(database_url(self.postgres), isolation_level="AUTOCOMMIT")
+            name = f"p06_bench_ingest_{os.getpid()}_{self.n}"
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            url = make_url(database_url(self.postgres)).set(database=name).render_as_string(hide_password=False)
+        else:
+            OUT.mkdir(parents=True, exist_ok=True)
+            path = OUT / f"bench_ingest_{self.n}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        init_db(engine)
+        return engine, url
+
+    def drop(self, engine, url) -> None:
+        from sqlalchemy import text
+        from sqlalchemy.engine import make_url
+
+        from storage.db import database_url, make_engine
+
+        engine.dispose()
+        if self.postgres:
+            admin = make_engine(database_url(self.postgres), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            admin.dispose()
+        else:
+            path = make_url(url).database
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def ingest(db: _Database, files, transaction: str, workers: int) -> tuple[float, dict]:
+    from loaders.ingest import ingest_files
+
+    engine, url = db.fresh()
+    try:
+        start = time.perf_counter()
+        report = ingest_files(engine, files, submitted_by="bench", transaction=transaction, workers=workers)
+        seconds = time.perf_counter() - start
+        counts = report.counts()
+    finally:
+        db.drop(engine, url)
+    if counts["rejected"]:
+        raise SystemExit(f"benchmark files rejected: {counts}")
+    return seconds, counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", default=None, metavar="SERVER_URL")
+    args = parser.parse_args()
+    db = _Database(args.postgres)
+    engine, url = db.fresh()
+    compiled, single = _files(engine)
+    db.drop(engine, url)
+    everything = compiled + single
+    from loaders.validation import ref_schema
+
+    ref_schema()  # imports pandera: a process pays it once, not per file (and the plain pass imports nothing)
+
+    sets = [("12 compiled workbooks (130 communes each)", compiled), (f"{len(single)} single-unit files", single),
+            ("all 512 files", everything)]
+    variants = [("per-file transactions", "file", 1), ("bulk (one transaction per month)", "batch", 1)]
+    rows, raw = [], []
+    for label, files in sets:
+        for vlabel, transaction, workers in variants:
+            if label != "all 512 files" and transaction == "batch":
+                continue
+            plain, mine = [], []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                plain_pass(files)
+                plain.append(time.perf_counter() - t)
+                seconds, counts = ingest(db, files, transaction, workers)
+                mine.append(seconds)
+            p, m = statistics.median(plain), statistics.median(mine)
+            rows.append({"files": label, "ingest": vlabel, "openpyxl pass": f"{p:.2f} s", "ingest (parse, validate, write)": f"{m:.2f} s",
+                         "ratio": f"{m / p:.2f}", "values stored": f"{counts['values']:,}"})
+            raw.append({"files": label, "variant": vlabel, "plain": plain, "ingest": mine})
+    workers = min(2, os.cpu_count() or 1)
+    if workers > 1:
+        plain, mine = [], []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            plain_pass(everything)
+            plain.append(time.perf_counter() - t)
+            mine.append(ingest(db, everything, "batch", workers)[0])
+        p, m = statistics.median(plain), statistics.median(mine)
+        rows.append({"files": "all 512 files", "ingest": f"bulk, reading in {workers} processes", "openpyxl pass": f"{p:.2f} s",
+                     "ingest (parse, validate, write)": f"{m:.2f} s", "ratio": f"{m / p:.2f}", "values stored": ""})
+        raw.append({"files": "all 512 files", "variant": f"bulk, {workers} processes", "plain": plain, "ingest": mine})
+    print(f"{machine()}; backend: {'PostgreSQL' if args.postgres else 'SQLite'}; medians of {args.repeat} runs")
+    print_table(rows, list(rows[0]))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"ingest_{'postgres' if args.postgres else 'sqlite'}.json").write_text(json.dumps(raw, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,417 @@
+"""Ingestion: files in, a report out; accepted files stored, rejected ones leaving no trace.
+
+    report = ingest_files(engine, [("vinh_2024-05.xlsx", data)], submitted_by="ubnd.vinh", dry_run=True)
+
+Each file is read (readers), its table found (layout), its records extracted (parse), its month, form and
+units settled and every rule checked (validation); the files of one call are validated together. A file
+with any error is rejected whole. An accepted file is stored in one transaction (storage.submissions):
+the same file twice changes nothing (SHA-256), a resubmission replaces values and keeps the earlier ones
+as revisions, the original bytes are kept, and warnings are stored with it. A month that is locked, or a
+unit the submitter may not report for, is refused; `checks(session)` (access control) runs inside the
+writing transaction and may refuse too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, bindparam, select
+
+from domain import periods
+from loaders import mappings as saved_mappings
+from loaders.headers import IGNORE, HeaderMatcher
+from loaders.matching import UnitIndex
+from loaders.parse import ParsedFile, Unmatched, parse_book
+from loaders.problems import LoaderError, Problem, Text, problem_sort_key
+from loaders.pool import parallel_map
+from loaders.readers import Limits, read_book
+from loaders.validation import Context, Given, Resolved, resolve, validate
+from storage import frames, models
+from storage.submissions import RetriesExhausted, SubmissionIn, ValueIn, record_submission, record_submissions
+
+ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str
+    content: bytes
+    # Trusted bulk loads only (the sample province): when the file was received. Uploads leave it None
+    # and are stamped with the time they are stored.
+    received_at: dt.datetime | None = None
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    sha256: str
+    size: int
+    status: str  # accepted | rejected | duplicate
+    stored: bool = False
+    kind: str | None = None  # xlsx | csv
+    form: str | None = None
+    periods: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    values: list[ValueIn] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    sheets_read: list[str] = field(default_factory=list)
+    submission: SubmissionIn | None = None  # what is (or would be) written
+    submission_id: int | None = None
+    duplicate_of: int | None = None
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    refusal: Exception | None = None  # the exception a `checks` callable raised, for the caller to audit
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.name, "sha256": self.sha256, "size": self.size, "status": self.status, "stored": self.stored,
+            "format": self.kind, "form": self.form, "periods": self.periods, "units": self.units,
+            "values": len(self.values), "submission_id": self.submission_id, "duplicate_of": self.duplicate_of,
+            "added": self.added, "changed": self.changed, "unchanged": self.unchanged,
+            "errors": len(self.errors), "warnings": len(self.warnings),
+            "problems": [p.as_dict() for p in self.problems],
+            "unmatched_headers": [
+                {"sheet": u.sheet, "row": u.row, "column": u.column, "header": u.header, "kind": u.kind} for u in self.unmatched
+            ],
+        }
+
+
+@dataclass
+class IngestReport:
+    dry_run: bool
+    files: list[FileOutcome]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+    def counts(self) -> dict:
+        return {
+            "files": len(self.files),
+            "accepted": sum(f.status == ACCEPTED for f in self.files),
+            "rejected": sum(f.status == REJECTED for f in self.files),
+            "duplicate": sum(f.status == DUPLICATE for f in self.files),
+            "stored": sum(f.stored for f in self.files),
+            "values": sum(len(f.values) for f in self.files if f.status == ACCEPTED),
+            "errors": sum(len(f.errors) for f in self.files),
+            "warnings": sum(len(f.warnings) for f in self.files),
+        }
+
+    @property
+    def ok(self) -> bool:
+        return all(f.status != REJECTED for f in self.files)
+
+    def as_dict(self) -> dict:
+        return {"dry_run": self.dry_run, "counts": self.counts(), "files": [f.as_dict() for f in self.files]}
+
+
+def _sources(files: Iterable) -> list[SourceFile]:
+    out = []
+    for f in files:
+        if isinstance(f, SourceFile):
+            out.append(f)
+        else:
+            out.append(SourceFile(*f))
+    return out
+
+
+def ingest_files(
+    engine: Engine,
+    files: Sequence[SourceFile | tuple],
+    *,
+    submitted_by: str,
+    dry_run: bool = False,
+    period: str | None = None,
+    form: str | None = None,
+    unit: str | None = None,
+    mapping: dict[str, str] | None = None,
+    save_mapping: bool = False,
+    allowed_units: set[str] | None = None,
+    checks: Callable | None = None,
+    source: str = "upload",
+    transaction: str = "file",
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Read, validate and (unless `dry_run`) store `files` (SourceFile or (name, bytes[, received_at])).
+
+    `period`/`form`/`unit`: what the submitter states for files that do not state it themselves (a file
+    that does must agree). `mapping`: header -> element code (or "ignore") for headers in an office's own
+    wording; with `save_mapping`, stored for the office after an accepted file. `allowed_units`: the units
+    the submitter may report for (None = any). `checks(session)`: runs inside each writing transaction
+    and raises to refuse. `transaction`: "file" (one per file) or "batch" (accepted files written
+    together, one transaction per month; bulk loads). `workers`: processes reading a large batch.
+    `progress(done, total)` follows the reading.
+    """
+    sources = _sources(files)
+    if period is not None:
+        period = periods.make(*periods.parse(period))
+    settings = frames.settings(engine)
+    limits = Limits.from_settings(settings)
+    registry = frames.load_registry(engine)
+    index = UnitIndex(frames.load_units(engine))
+    ctx = Context(registry, index, set(allowed_units) if allowed_units is not None else None, _locked_periods(engine))
+    given = Given(period, form, unit)
+    tz = dt.timezone(dt.timedelta(hours=int(settings["timezone_offset_hours"])))
+    now = dt.datetime.now(dt.timezone.utc)
+
+    mapping = dict(mapping or {})
+    bad_targets = sorted({v for v in mapping.values() if v and v != IGNORE and v not in registry.element_by_code})
+    offices = [submitted_by, *(sorted(allowed_units) if allowed_units else []), unit or ""]
+    base_mapping = {**saved_mappings.load(engine, offices, form), **mapping}
+    matcher = HeaderMatcher(registry, base_mapping)  # shared: its memo makes every file after the first cheap
+
+    outcomes: list[FileOutcome] = []
+    to_read: list[tuple[FileOutcome, SourceFile]] = []
+    known = _known_hashes(engine, [hashlib.sha256(s.content).hexdigest() for s in sources])
+    first_in_call: dict[str, str] = {}
+    for src in sources:
+        sha = hashlib.sha256(src.content).hexdigest()
+        outcome = FileOutcome(src.name, sha, len(src.content), REJECTED)
+        outcomes.append(outcome)
+        if bad_targets:
+            outcome.problems = [Problem("unknown_element", src.name, params={"code": ", ".join(bad_targets)})]
+        elif sha in known:
+            _mark_duplicate(outcome, known[sha], ctx)
+        elif sha in first_in_call:
+            outcome.status = DUPLICATE
+            outcome.problems = [Problem("duplicate_in_upload", src.name, params={"other": first_in_call[sha]})]
+        else:
+            first_in_call[sha] = src.name
+            to_read.append((outcome, src))
+
+    resolved: list[tuple[FileOutcome, Resolved, SourceFile]] = []
+    parsed_all = _parse_all([src for _, src in to_read], matcher, index, limits, workers, progress)
+    for (outcome, src), parsed in zip(to_read, parsed_all):
+        if isinstance(parsed, LoaderError):
+            outcome.problems = parsed.problems
+            continue
+        now_period = periods.of_date((src.received_at or now).astimezone(tz).date())
+        res = _resolve_with_unit_mappings(parsed, src, engine, matcher, index, limits, ctx, given, now_period)
+        outcome.kind = res.parsed.kind
+        resolved.append((outcome, res, src))
+
+    ctx.previous = _previous_values(engine, [r for _, r, _ in resolved])
+    validate([r for _, r, _ in resolved], ctx)
+    for outcome, res, src in resolved:
+        _settle(outcome, res, src, submitted_by, source)
+
+    accepted = [o for o in outcomes if o.status == ACCEPTED]
+    if not dry_run and accepted:
+        _write(engine, accepted, checks, transaction)
+        if save_mapping and mapping:
+            for o in accepted:
+                if o.stored and o.form:
+                    office = o.units[0] if len(o.units) == 1 else submitted_by
+                    saved_mappings.save(engine, office, o.form, mapping, submitted_by)
+    for o in outcomes:
+        o.problems.sort(key=problem_sort_key)
+    return IngestReport(dry_run, outcomes)
+
+
+def _parse_all(sources: list[SourceFile], matcher: HeaderMatcher, index: UnitIndex, limits: Limits, workers: int,
+               progress: Callable[[int, int], None] | None) -> list[ParsedFile | LoaderError]:
+    """Read and parse every file (in order); a large batch in `workers` processes (a bulk load is bound
+    by openpyxl's reading, which one process does at one core's speed)."""
+    return parallel_map(_parse_item, [(s.name, s.content) for s in sources], (matcher, index, limits), workers, progress)
+
+
+def _parse_item(state: tuple, item: tuple[str, bytes]):
+    matcher, index, limits = state
+    return _parse_one(item[0], item[1], matcher, index, limits)
+
+
+def _parse_one(name: str, content: bytes, matcher: HeaderMatcher, index: UnitIndex, limits: Limits):
+    try:
+        return parse_book(read_book(name, content, limits), matcher, index)
+    except LoaderError as exc:
+        return exc
+
+
+def _resolve_with_unit_mappings(parsed: ParsedFile, src: SourceFile, engine, matcher: HeaderMatcher, index, limits, ctx,
+                                given, now_period) -> Resolved:
+    res = resolve(parsed, ctx, given, now_period)
+    if parsed.unmatched:
+        # The office may have saved a mapping under its unit: read once more with it.
+        units = sorted({res.unit_of(r.id) for r in parsed.refs} - {None})
+        extra = saved_mappings.load(engine, units, res.form)
+        if extra and any(k not in matcher.mapping for k in extra):
+            again = _parse_one(src.name, src.content, matcher.with_mapping(extra), index, limits)
+            if not isinstance(again, LoaderError):
+                res = resolve(again, ctx, given, now_period)
+    return res
+
+
+def _mark_duplicate(outcome: FileOutcome, known: tuple, ctx: Context) -> None:
+    sid, received_at, by = known
+    outcome.status = DUPLICATE
+    outcome.duplicate_of = sid
+    outcome.problems = [Problem("duplicate_file", outcome.name, params={"id": sid, "at": _vn_time(received_at), "by": by})]
+
+
+def _vn_time(value: dt.datetime) -> Text:
+    import i18n
+
+    return Text(i18n.fmt_datetime(value, "vi"), i18n.fmt_datetime(value, "en"))
+
+
+def _settle(outcome: FileOutcome, res: Resolved, src: SourceFile, submitted_by: str, source: str) -> None:
+    """Decide the file's fate from its problems and gather what would be written."""
+    outcome.problems = res.problems
+    outcome.unmatched = res.parsed.unmatched
+    outcome.sheets_read = res.parsed.sheets_read
+    outcome.form = res.form
+    values, scope = [], set()
+    for c in res.parsed.cells:
+        code = res.unit_of(c.ref)
+        p = res.ref_periods.get(c.ref)
+        if code is None or p is None or c.reading.blank or c.reading.number is None:
+            continue
+        values.append(ValueIn(code, p, c.element, int(c.reading.number)))
+        scope.add((code, p))
+    outcome.values = values
+    outcome.units = sorted({u for u, _ in scope})
+    outcome.periods = sorted({p for _, p in scope})
+    if any(p.is_error for p in res.problems):
+        outcome.status = REJECTED
+        return
+    outcome.status = ACCEPTED
+    outcome.submission = SubmissionIn(
+        form_code=res.form, filename=src.name, content=src.content, submitted_by=submitted_by, values=values,
+        received_at=src.received_at, source=source, warnings=[p.as_dict() for p in outcome.warnings], scope=sorted(scope),
+    )
+
+
+def _write(engine: Engine, accepted: list[FileOutcome], checks: Callable | None, transaction: str) -> None:
+    """Store accepted files, each with a SubmissionIn built from its values and warnings."""
+    if transaction == "batch":
+        by_month: dict[str, list[FileOutcome]] = {}
+        for o in accepted:
+            by_month.setdefault(o.periods[0] if o.periods else "", []).append(o)
+        groups = list(by_month.values())
+    else:
+        groups = [[o] for o in accepted]
+    for group in groups:
+        months = sorted({p for o in group for p in o.periods})
+        try:
+            results = record_submissions(engine, [o.submission for o in group],
+                                         checks=_in_transaction(group[0].name, months, checks))
+        except LoaderError as exc:
+            for o in group:
+                o.status = REJECTED
+                o.problems = [Problem(p.code, o.name, period=p.period, params=p.params) for p in exc.problems] + o.problems
+            continue
+        except _Refusal as refusal:
+            for o in group:
+                o.status, o.refusal = REJECTED, refusal.original
+                o.problems = [Problem("refused", o.name, params={"reason": refusal.text})] + o.problems
+            continue
+        except RetriesExhausted:
+            # The database stayed locked through every retry (many writers at once): nothing of these files
+            # was written; say so, so that the submitter sends them again, instead of failing the whole call.
+            for o in group:
+                o.status = REJECTED
+                o.problems = [Problem("refused", o.name, params={"reason": _BUSY})] + o.problems
+            continue
+        for o, result in zip(group, results):
+            _apply(o, result)
+
+
+def _apply(o: FileOutcome, result) -> None:
+    if result.duplicate:
+        o.status, o.duplicate_of = DUPLICATE, result.duplicate_of
+        return
+    o.stored = True
+    o.submission_id, o.added, o.changed, o.unchanged = result.submission_id, result.added, result.changed, result.unchanged
+
+
+_LOCKED_IN = select(models.PeriodLock.__table__.c.period).where(
+    models.PeriodLock.__table__.c.period.in_(bindparam("months", expanding=True)), models.PeriodLock.__table__.c.locked.is_(True))
+
+
+_BUSY = Text("cơ sở dữ liệu đang bận (nhiều tệp được gửi cùng lúc) nên tệp chưa được lưu; hãy gửi lại sau ít phút",
+             "the database stayed busy (many files sent at once), so the file was not stored; send it again in a few minutes")
+
+
+class _Refusal(Exception):
+    def __init__(self, original: Exception, text: Text):
+        self.original, self.text = original, text
+        super().__init__(text.en)
+
+
+def _in_transaction(name: str, months: list[str], checks: Callable | None):
+    """Inside the writing transaction: refuse locked months, then the caller's checks."""
+
+    def run(session) -> None:
+        locked = sorted(session.connection().execute(_LOCKED_IN, {"months": list(months)}).scalars())
+        if locked:
+            raise LoaderError([Problem("period_locked", name, period=p, params={"month": f"{p[5:7]}/{p[:4]}"}) for p in locked])
+        if checks is None:
+            return
+        try:
+            checks(session)
+        except LoaderError:
+            raise
+        except Exception as exc:
+            # Access control refuses with its own exception (a message in both languages, or plain text).
+            if hasattr(exc, "message") and callable(exc.message):
+                raise _Refusal(exc, Text(exc.message("vi"), exc.message("en"))) from exc
+            if isinstance(exc, PermissionError):
+                raise _Refusal(exc, Text(str(exc), str(exc))) from exc
+            raise
+
+    return run
+
+
+def _known_hashes(engine: Engine, shas: list[str]) -> dict[str, tuple]:
+    s = models.Submission
+    out = {}
+    with engine.connect() as conn:
+        for start in range(0, len(shas), 500):
+            chunk = shas[start : start + 500]
+            for row in conn.execute(select(s.sha256, s.id, s.received_at, s.submitted_by).where(s.sha256.in_(chunk))):
+                out[row.sha256] = (row.id, row.received_at, row.submitted_by)
+    return out
+
+
+def _locked_periods(engine: Engine) -> set[str]:
+    pl = models.PeriodLock
+    with engine.connect() as conn:
+        return set(conn.execute(select(pl.period).where(pl.locked.is_(True))).scalars())
+
+
+def _previous_values(engine: Engine, files: list[Resolved]) -> dict[tuple[str, str, str], int]:
+    """The database's values for the month before each unit × month of the batch (for the warnings)."""
+    wanted = set()
+    for f in files:
+        for ref in f.parsed.refs:
+            code, p = f.unit_of(ref.id), f.ref_periods.get(ref.id)
+            if code and p:
+                wanted.add((code, periods.add(p, -1)))
+    if not wanted:
+        return {}
+    v = models.DataValue
+    units = sorted({u for u, _ in wanted})
+    months = sorted({p for _, p in wanted})
+    out = {}
+    with engine.connect() as conn:
+        for start in range(0, len(units), 500):
+            stmt = select(v.unit_code, v.period, v.element_code, v.value).where(
+                v.unit_code.in_(units[start : start + 500]), v.period.in_(months))
+            for u, p, e, value in conn.execute(stmt):
+                if (u, p) in wanted:
+                    out[(u, p, e)] = value
+    return out

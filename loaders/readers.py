@@ -1,0 +1,262 @@
+"""From bytes to sheets of cell values, safely: .xlsx/.xlsm (openpyxl, read-only, cached formula values),
+.csv (UTF-8 with or without BOM, UTF-16 as Excel writes it; comma, semicolon or tab).
+
+Hostile files are refused before they are parsed: the size is checked first, then an .xlsx's declared
+uncompressed size against its compressed size (a zip bomb declares gigabytes in kilobytes; Python's
+zipfile never inflates a member beyond its declared size, so the declaration is a safe bound). Macros are
+never loaded, external links never followed, hidden sheets never read, and rows and columns are bounded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from loaders.problems import LoaderError, Problem
+
+MAX_COLUMNS = 512  # no submission form is wider; a sheet that claims more is refused, not truncated
+_SMALL_ARCHIVE = 1 << 20  # below 1 MB uncompressed an archive cannot hurt, whatever its ratio
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 100_000
+    max_uncompressed_bytes: int = 200 * 1024 * 1024
+    max_uncompressed_ratio: float = 100.0
+    max_columns: int = MAX_COLUMNS
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "Limits":
+        return cls(
+            max_bytes=int(settings["max_upload_mb"]) * 1024 * 1024,
+            max_rows=int(settings["max_rows"]),
+            max_uncompressed_bytes=int(settings["max_uncompressed_mb"]) * 1024 * 1024,
+            max_uncompressed_ratio=float(settings["max_uncompressed_ratio"]),
+        )
+
+
+@dataclass
+class RawSheet:
+    """One visible sheet: its rows of cell values (1-based rows and columns in everything built on it),
+    its merged ranges, and the cells holding a formula whose value was never calculated."""
+
+    name: str
+    rows: list[tuple]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
+    formula_without_value: set[tuple[int, int]] = field(default_factory=set)
+
+    def value(self, row: int, col: int):
+        if row < 1 or row > len(self.rows):
+            return None
+        r = self.rows[row - 1]
+        return r[col - 1] if 0 < col <= len(r) else None
+
+
+@dataclass
+class RawBook:
+    name: str
+    kind: str  # "xlsx" | "csv"
+    sheets: list[RawSheet]
+    hidden_sheets: list[str] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # warnings about the file itself (macros ignored)
+
+
+def read_book(name: str, content: bytes, limits: Limits = Limits()) -> RawBook:
+    """The visible sheets of a submitted file. Raises LoaderError (located at the file) for anything that
+    is not a readable, reasonably sized workbook or CSV."""
+
+    def refuse(code: str, **params) -> LoaderError:
+        return LoaderError([Problem(code, file=name, params=params)])
+
+    if len(content) > limits.max_bytes:
+        raise refuse("file_too_large", size_mb=round(len(content) / 1048576, 1), max_mb=limits.max_bytes // 1048576)
+    if not content.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise refuse("empty_file")
+    head = content[:8]
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        # OLE2: an Excel 97-2003 workbook, or an .xlsx protected with a password (stored encrypted in OLE2).
+        if "EncryptionInfo".encode("utf-16-le") in content[:65536] or b"EncryptionInfo" in content[:65536]:
+            raise refuse("encrypted_file")
+        raise refuse("old_xls")
+    if head.startswith(b"PK"):
+        return _read_zip(name, content, limits, refuse)
+    if head.startswith(b"%PDF") or head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff":
+        raise refuse("not_spreadsheet")
+    text = _decode(content, refuse)
+    sniff = text.lstrip()[:2048].lower()
+    if sniff.startswith("<") and ("<html" in sniff or "<table" in sniff or "<?xml" in sniff or "<workbook" in sniff):
+        # "Save as Web page" or Excel 2003 XML renamed to .xls: not the .xlsx it looks like.
+        raise refuse("save_as_xlsx")
+    if sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\r\n") > 8:
+        raise refuse("not_spreadsheet")
+    return RawBook(name, "csv", [_read_csv(name, text, limits, refuse)])
+
+
+# --- .xlsx ---------------------------------------------------------------------------------------------
+
+def _read_zip(name: str, content: bytes, limits: Limits, refuse) -> RawBook:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise refuse("damaged_file") from None
+    with archive:
+        return _read_archive(name, content, archive, members, limits, refuse)
+
+
+def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, limits: Limits, refuse) -> RawBook:
+    declared = sum(m.file_size for m in members)
+    ratio = declared / max(len(content), 1)
+    if len(members) > 10_000 or declared > limits.max_uncompressed_bytes or (
+        declared > _SMALL_ARCHIVE and ratio > limits.max_uncompressed_ratio
+    ):
+        raise refuse("zip_bomb", uncompressed_mb=round(declared / 1048576, 1), ratio=round(ratio))
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names:
+        if "content.xml" in names and "mimetype" in names:
+            raise refuse("save_as_xlsx")  # OpenDocument spreadsheet
+        if any(n.startswith("xl/") for n in names):
+            raise refuse("damaged_file")
+        raise refuse("not_spreadsheet")
+    notes = []
+    if "xl/vbaProject.bin" in names:
+        notes.append(Problem("macros_ignored", file=name))
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False, keep_vba=False)
+    except Exception:  # noqa: BLE001 - any failure inside a hostile or damaged archive means "damaged"
+        raise refuse("damaged_file") from None
+    sheets, hidden = [], []
+    try:
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible":
+                hidden.append(ws.title)
+                continue
+            sheets.append(_read_worksheet(name, ws, archive, limits))
+    except LoaderError:
+        raise
+    except Exception:  # noqa: BLE001 - a sheet openpyxl cannot parse is a damaged file, not a crash
+        raise refuse("damaged_file") from None
+    finally:
+        wb.close()
+    return RawBook(name, "xlsx", sheets, hidden, notes)
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d+)(?::([A-Z]{1,3}\d+))?"')
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _read_worksheet(name: str, ws, archive: zipfile.ZipFile, limits: Limits) -> RawSheet:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    max_col = ws.max_column if isinstance(ws.max_column, int) else None
+    if max_col is not None and max_col > limits.max_columns:
+        raise LoaderError([Problem("too_many_columns", file=name, sheet=ws.title, params={"max_columns": limits.max_columns})])
+    rows: list[tuple] = []
+    # With a trustworthy dimension the rows come as wide as the sheet; without one, bound them.
+    bound = None if max_col is not None else limits.max_columns
+    for i, row in enumerate(ws.iter_rows(values_only=True, max_col=bound)):
+        if i >= limits.max_rows:
+            raise LoaderError([Problem("too_many_rows", file=name, sheet=ws.title, params={"max_rows": limits.max_rows})])
+        if len(row) > limits.max_columns:
+            raise LoaderError([Problem("too_many_columns", file=name, sheet=ws.title, params={"max_columns": limits.max_columns})])
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        rows.append(tuple(row[:end]))
+    while rows and not rows[-1]:
+        rows.pop()
+    xml = archive.read(ws._worksheet_path.lstrip("/"))
+    merged = []
+    for m in _MERGE.finditer(xml):
+        first = m.group(1).decode()
+        last = (m.group(2) or m.group(1)).decode()
+        c1, r1 = coordinate_from_string(first)
+        c2, r2 = coordinate_from_string(last)
+        merged.append((r1, column_index_from_string(c1), r2, column_index_from_string(c2)))
+    missing = _formulas_without_value(xml) if _HAS_FORMULA.search(xml) else set()
+    return RawSheet(ws.title, rows, merged, missing)
+
+
+_CELL_START = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{1,3})(\d+)"')
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_VALUE = re.compile(rb"<(?:\w+:)?v>\s*[^<\s]")
+
+
+def _formulas_without_value(xml: bytes) -> set[tuple[int, int]]:
+    """Cells with a formula and no cached value: a workbook written by a program and never opened in
+    Excel. data_only reading shows them as empty, which would silently lose the figure. Only the cells
+    around each formula are looked at (a sheet has far fewer formulas than cells)."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    out = set()
+    for f in _HAS_FORMULA.finditer(xml):
+        window_start = max(0, f.start() - 400)
+        starts = list(_CELL_START.finditer(xml, window_start, f.start()))
+        if not starts:
+            continue
+        cell = starts[-1]
+        end = _CELL_END.search(xml, f.end())
+        inner = xml[cell.end(): end.start() if end else len(xml)]
+        if not _VALUE.search(inner) and b"inlineStr" not in xml[cell.start(): cell.end() + 40]:
+            out.add((int(cell.group(2)), column_index_from_string(cell.group(1).decode())))
+    return out
+
+
+# --- .csv ----------------------------------------------------------------------------------------------
+
+def _decode(content: bytes, refuse) -> str:
+    if content.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif content.startswith(codecs.BOM_UTF16_LE) or content.startswith(codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    elif content[:200].count(b"\x00") > 20:
+        # UTF-16 without a byte-order mark: the NULs sit on the odd bytes (little-endian) or the even ones.
+        encoding = "utf-16-le" if content[1:200:2].count(b"\x00") > content[0:200:2].count(b"\x00") else "utf-16-be"
+    else:
+        encoding = "utf-8"
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError:
+        raise refuse("not_utf8") from None
+
+
+def _read_csv(name: str, text: str, limits: Limits, refuse) -> RawSheet:
+    sample = "\n".join(text.splitlines()[:30])
+    delimiter = max(",;\t", key=lambda d: (_consistent_columns(sample, d), sample.count(d)))
+    rows: list[tuple] = []
+    try:
+        for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+            if i >= limits.max_rows:
+                raise refuse("too_many_rows", max_rows=limits.max_rows)
+            if len(row) > limits.max_columns and any(c.strip() for c in row[limits.max_columns:]):
+                raise refuse("too_many_columns", max_columns=limits.max_columns)
+            cells = [c.strip() or None for c in row[: limits.max_columns]]
+            while cells and cells[-1] is None:
+                cells.pop()
+            rows.append(tuple(cells))
+    except csv.Error:
+        raise refuse("damaged_file") from None
+    while rows and not rows[-1]:
+        rows.pop()
+    stem = name.rsplit("/", 1)[-1]
+    return RawSheet(stem, rows)
+
+
+def _consistent_columns(sample: str, delimiter: str) -> int:
+    """How many lines of the sample split into the most common number (>1) of fields."""
+    try:
+        counts = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
+    except csv.Error:
+        return 0
+    counts = [c for c in counts if c > 1]
+    if not counts:
+        return 0
+    common = max(set(counts), key=counts.count)
+    return counts.count(common)
