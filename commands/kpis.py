@@ -1,0 +1,336 @@
+"""kpis, flags, completeness, scorecard, outlook: the metrics engine from the command line.
+
+Every command has a `--json` form with stable field names (the codes of DOMAIN.md; see README, "Command
+line"): rates are fractions (0.8613 = 86,13 %), differences `*_pp` are percentage points, missing values
+are null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+import i18n
+from commands.common import engine_for, print_json, print_table, refuse
+from domain import periods
+
+LEVEL_CHOICES = ["province", "district", "former_district", "commune", "department"]
+KIND_CHOICES = ["month", "quarter", "ytd", "year"]
+
+KPI_FIELDS = [
+    "period", "kind", "level", "unit_code", "name_vi", "indicator_code", "numerator", "denominator", "value",
+    "target", "target_source", "gap_pp", "expected", "start_value", "start_basis", "start_period", "status",
+    "change_mom_pp", "change_yoy_pp", "rank", "peers", "n_units", "n_reporting", "n_carried",
+]
+FLAG_FIELDS = ["rank", "unit_code", "name_vi", "level", "points", "severity", "months_flagged"]
+REASON_FIELDS = ["rule", "indicator_code", "value", "target", "gap_pp", "expected", "status", "rank", "peers",
+                 "change_pp", "days_late", "points"]
+COMPLETENESS_FIELDS = ["form_code", "expected", "submitted", "on_time", "late", "missing", "pending", "completeness",
+                       "timeliness"]
+SUBMISSION_FIELDS = ["form_code", "unit_code", "name_vi", "level", "status", "first_received_at", "last_received_at",
+                     "n_submissions", "days_late"]
+SCORE_FIELDS = ["rank", "unit_code", "name_vi", "level", "score", "earned", "measurable", "coverage", "peers",
+                "score_prev", "change", "progress_rank", "progress_peers"]
+PART_FIELDS = ["group_code", "indicator_code", "value", "points_max", "points"]
+OUTLOOK_FIELDS = ["unit_code", "name_vi", "indicator_code", "value", "start_value", "start_period", "target",
+                  "months_left", "pace_pp", "projected_december", "projected_gap_pp", "needed_gain_pp", "on_course"]
+INTEGER_FIELDS = {"numerator", "denominator"}
+
+
+def register(sub) -> None:
+    def common(p, json_help: str) -> None:
+        p.add_argument("--period", required=True, metavar="YYYY-MM", help="the month (the end of the window)")
+        p.add_argument("--province", help="province code (default: the only province in the database)")
+        p.add_argument("--json", action="store_true", help=json_help)
+
+    p = sub.add_parser("kpis", help="every indicator for a month (or a window ending in it) against its target")
+    common(p, "JSON list of objects with fields " + ", ".join(KPI_FIELDS))
+    p.add_argument("--level", choices=LEVEL_CHOICES, default="province", help="default: province")
+    p.add_argument("--kind", choices=KIND_CHOICES, default="month", help="window ending at --period (default: month)")
+    p.add_argument("--ytd", action="store_true", help="year to date (same as --kind ytd)")
+    p.add_argument("--merged", action="store_true",
+                   help="fold units merged away into their successors' history (Vinh with Cửa Lò's history)")
+    p.set_defaults(handler=kpis)
+
+    p = sub.add_parser("flags", help="weak localities for a month: ranked, with reasons and severity")
+    common(p, "JSON object {period, units: [{" + ", ".join(FLAG_FIELDS) + ", reasons: [{" + ", ".join(REASON_FIELDS) + "}]}]}")
+    p.set_defaults(handler=flags)
+
+    p = sub.add_parser("completeness", help="completeness and timeliness of a month's returns, per form and unit")
+    common(p, "JSON object {period, due_date, forms: [{" + ", ".join(COMPLETENESS_FIELDS) + "}], units: [{"
+           + ", ".join(SUBMISSION_FIELDS) + "}]}")
+    p.set_defaults(handler=completeness)
+
+    p = sub.add_parser("scorecard", help="composite score 0–100 per unit (modelled on Decision 766/QĐ-TTg)")
+    common(p, "JSON list of objects with fields " + ", ".join(SCORE_FIELDS) + ", parts: [{" + ", ".join(PART_FIELDS) + "}]")
+    p.add_argument("--level", choices=LEVEL_CHOICES, default=None, help="default: the reporting units of the month")
+    p.set_defaults(handler=scorecard)
+
+    p = sub.add_parser("outlook", help="each indicator projected to December at the current pace")
+    common(p, "JSON list of objects with fields " + ", ".join(OUTLOOK_FIELDS))
+    p.add_argument("--level", choices=LEVEL_CHOICES, default="province", help="default: province")
+    p.set_defaults(handler=outlook)
+
+
+# -- shared -------------------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    pass
+
+
+def _inputs(args, need_figures: bool = True):
+    """The engine's inputs for the command's province, or a refusal with the reason."""
+    import metrics
+    from storage import frames
+    from storage.setup import ensure_db
+
+    lang = args.lang
+    if not periods.is_period(args.period):
+        raise _Refused(i18n.t("metrics.cli.bad_period", lang, value=args.period))
+    engine = engine_for(args)
+    ensure_db(engine)
+    units = frames.load_units(engine)
+    provinces = sorted(units.loc[units["level"] == "province", "code"])
+    province = args.province
+    if province is None:
+        if len(provinces) > 1:
+            raise _Refused(i18n.t("metrics.cli.several_provinces", lang, codes=", ".join(provinces)))
+        province = provinces[0] if provinces else None
+    if province is None or province not in provinces:
+        raise _Refused(i18n.t("metrics.cli.no_province", lang, code=province))
+    try:
+        inputs = metrics.Inputs(**frames.metric_frames(engine, province))
+        inputs.config  # noqa: B018 - checks the settings now, with a clear message
+    except ValueError as exc:
+        raise _Refused(i18n.t("metrics.cli.bad_config", lang, problem=exc)) from None
+    if need_figures:
+        latest = inputs.latest_period
+        if latest is None:
+            raise _Refused(i18n.t("metrics.cli.no_data", lang))
+        if not _has_figures(inputs, args.period):
+            raise _Refused(i18n.t("metrics.cli.no_figures_for", lang, period=args.period, latest=latest))
+    return inputs, units.set_index("code")["name_vi"]
+
+
+def _has_figures(inputs, period: str) -> bool:
+    """Whether any unit of the province reported anything for the month."""
+    from metrics import months
+
+    row = months.index(period) - inputs.cube.month0
+    return 0 <= row < inputs.cube.reported.shape[0] and bool(inputs.cube.reported[row].any())
+
+
+def _run(handler):
+    def wrapped(args) -> int:
+        try:
+            return handler(args)
+        except _Refused as exc:
+            return refuse(str(exc))
+
+    return wrapped
+
+
+def _plain(value):
+    """A JSON-ready scalar: None for every kind of missing, Python numbers, ISO dates."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
+    rows = []
+    for row in frame[fields].itertuples(index=False, name=None):
+        out = {}
+        for field, value in zip(fields, row):
+            value = _plain(value)
+            if field in INTEGER_FIELDS and value is not None:
+                value = int(round(value))
+            out[field] = value
+        rows.append(out)
+    return rows
+
+
+def _pct(x, lang: str) -> str:
+    return i18n.fmt_pct(x, lang)
+
+
+def _pp(x, lang: str) -> str:
+    return i18n.fmt_pp(None if x is None or pd.isna(x) else x / 100.0, lang)
+
+
+def _indicator_names(inputs, lang: str) -> dict[str, str]:
+    return {i.code: i.name(lang) for i in inputs.registry.indicators}
+
+
+# -- kpis ---------------------------------------------------------------------------------------------
+
+
+@_run
+def kpis(args) -> int:
+    import metrics
+
+    inputs, names = _inputs(args)
+    kind = "ytd" if args.ytd else args.kind
+    table = metrics.kpis(inputs, args.period, level=args.level, kind=kind, merged=args.merged)
+    table = table.assign(name_vi=table["unit_code"].map(names))
+    if args.json:
+        print_json(records(table, KPI_FIELDS))
+        return 0
+    lang = args.lang
+    inds = _indicator_names(inputs, lang)
+    level, when = i18n.t(f"level.{args.level}", lang), i18n.fmt_period(args.period, lang)
+    if kind == "month":
+        print(i18n.t("metrics.cli.kpis_heading", lang, level=level, period=when))
+    else:
+        print(i18n.t("metrics.cli.kpis_heading_window", lang, level=level, kind=i18n.t(f"metrics.kind.{kind}", lang), period=when))
+    rows = [{
+        "unit_code": r.unit_code, "name": names.get(r.unit_code, ""), "indicator": inds[r.indicator_code],
+        "value": _pct(r.value, lang), "target": _pct(r.target, lang), "gap": _pp(r.gap_pp, lang),
+        "status": i18n.t(f"status.{r.status}", lang), "rank": "" if pd.isna(r.rank) else f"{r.rank}/{r.peers}",
+        "numerator": i18n.fmt_int(r.numerator, lang), "denominator": i18n.fmt_int(r.denominator, lang),
+    } for r in table.itertuples()]
+    print_table(rows, ["unit_code", "name", "indicator", "value", "target", "gap", "status", "rank", "numerator", "denominator"])
+    return 0
+
+
+# -- flags --------------------------------------------------------------------------------------------
+
+
+def reason_text(row, inds: dict[str, str], lang: str, falling_months: int) -> str:
+    """One reason as a sentence, from the catalog (`metrics.reason.<rule>`)."""
+    if row.rule == "missing":
+        return i18n.t("metrics.reason.missing", lang, period=i18n.fmt_period(row.period, lang))
+    if row.rule == "late":
+        return i18n.t("metrics.reason.late", lang, days=int(row.days_late) if not pd.isna(row.days_late) else "?")
+    return i18n.t(
+        f"metrics.reason.{row.rule}", lang, indicator=inds.get(row.indicator_code, row.indicator_code),
+        value=_pct(row.value, lang), target=_pct(row.target, lang), gap=_pp(row.gap_pp, lang),
+        expected=_pct(row.expected, lang), rank=row.rank, peers=row.peers, months=falling_months,
+        change=_pp(row.change_pp, lang),
+    )
+
+
+@_run
+def flags(args) -> int:
+    import metrics
+
+    inputs, names = _inputs(args, need_figures=False)
+    result = metrics.weak_localities(inputs, args.period, as_of=dt.datetime.now(dt.timezone.utc))
+    units = result.units.assign(name_vi=result.units["unit_code"].map(names))
+    if args.json:
+        by_unit = {code: records(group, REASON_FIELDS) for code, group in result.reasons.groupby("unit_code", sort=False)}
+        out = []
+        for row in records(units, FLAG_FIELDS):
+            out.append({**row, "reasons": by_unit.get(row["unit_code"], [])})
+        print_json({"period": args.period, "units": out})
+        return 0
+    lang = args.lang
+    inds = _indicator_names(inputs, lang)
+    months_falling = inputs.config.weak_falling_months
+    print(i18n.t("metrics.cli.flags_heading", lang, period=i18n.fmt_period(args.period, lang), count=len(units)))
+    reasons = result.reasons.groupby("unit_code", sort=False)
+    for r in units.itertuples():
+        print(f"{r.rank:>3}. {r.unit_code} {r.name_vi} · {i18n.t(f'metrics.severity.{r.severity}', lang)} "
+              f"({r.points}) · {r.months_flagged}")
+        for reason in reasons.get_group(r.unit_code).itertuples():
+            print(f"       – {reason_text(reason, inds, lang, months_falling)}")
+    return 0
+
+
+# -- completeness -------------------------------------------------------------------------------------
+
+
+@_run
+def completeness(args) -> int:
+    import metrics
+
+    inputs, names = _inputs(args, need_figures=False)
+    units = metrics.completeness_units(inputs, [args.period], as_of=dt.datetime.now(dt.timezone.utc))
+    units = units.assign(name_vi=units["unit_code"].map(names))
+    summary = metrics.completeness_summary(units, by=["form_code"])
+    due = periods.due_date(args.period, inputs.config.deadline_day)
+    if args.json:
+        print_json({"period": args.period, "due_date": due.isoformat(), "forms": records(summary, COMPLETENESS_FIELDS),
+                    "units": records(units, SUBMISSION_FIELDS)})
+        return 0
+    lang = args.lang
+    forms = {f.code: f.name(lang) for f in inputs.registry.forms}
+    print(i18n.t("metrics.cli.completeness_heading", lang, period=i18n.fmt_period(args.period, lang), due=i18n.fmt_date(due)))
+    print_table([{
+        "form": forms.get(r.form_code, r.form_code), "expected": r.expected, "submitted": r.submitted, "on_time": r.on_time,
+        "late": r.late, "missing": r.missing, "pending": r.pending,
+        "completeness": _pct(r.completeness, lang), "timeliness": _pct(r.timeliness, lang),
+    } for r in summary.itertuples()], ["form", "expected", "submitted", "on_time", "late", "missing", "pending", "completeness", "timeliness"])
+    print()
+    late = units[units["status"] != "on_time"]
+    print_table([{
+        "unit_code": r.unit_code, "name": r.name_vi, "status": i18n.t(f"metrics.submission.{r.status}", lang),
+        "received": i18n.fmt_datetime(r.first_received_at) if not pd.isna(r.first_received_at) else "",
+        "days_late": "" if pd.isna(r.days_late) else r.days_late,
+    } for r in late.itertuples()], ["unit_code", "name", "status", "received", "days_late"])
+    return 0
+
+
+# -- scorecard, outlook -------------------------------------------------------------------------------
+
+
+@_run
+def scorecard(args) -> int:
+    import metrics
+
+    inputs, names = _inputs(args)
+    try:
+        card = metrics.scorecard(inputs, args.period, levels=args.level or metrics.REPORTING_LEVELS)
+    except ValueError as exc:
+        raise _Refused(i18n.t("metrics.cli.bad_config", args.lang, problem=exc)) from None
+    scores = card.scores.assign(name_vi=card.scores["unit_code"].map(names))
+    if args.json:
+        parts = {code: records(group, PART_FIELDS) for code, group in card.parts.groupby("unit_code", sort=False)}
+        print_json([{**row, "parts": parts.get(row["unit_code"], [])} for row in records(scores, SCORE_FIELDS)])
+        return 0
+    lang = args.lang
+    print(i18n.t("metrics.cli.score_heading", lang, period=i18n.fmt_period(args.period, lang)))
+    print_table([{
+        "rank": "" if pd.isna(r.rank) else f"{r.rank}/{r.peers}", "unit_code": r.unit_code, "name": r.name_vi,
+        "level": i18n.t(f"level.{r.level}", lang), "score": i18n.fmt_number(r.score, lang, 2),
+        "change": i18n.fmt_number(r.change, lang, 2),
+        "progress": "" if pd.isna(r.progress_rank) else f"{r.progress_rank}/{r.progress_peers}",
+    } for r in scores.itertuples()], ["rank", "unit_code", "name", "level", "score", "change", "progress"])
+    return 0
+
+
+@_run
+def outlook(args) -> int:
+    import metrics
+
+    inputs, names = _inputs(args)
+    table = metrics.outlook(inputs, args.period, level=args.level)
+    table = table.assign(name_vi=table["unit_code"].map(names))
+    if args.json:
+        print_json(records(table, OUTLOOK_FIELDS))
+        return 0
+    lang = args.lang
+    inds = _indicator_names(inputs, lang)
+    print(i18n.t("metrics.cli.outlook_heading", lang, period=i18n.fmt_period(args.period, lang)))
+    print_table([{
+        "unit_code": r.unit_code, "name": r.name_vi, "indicator": inds[r.indicator_code], "value": _pct(r.value, lang),
+        "december": _pct(r.projected_december, lang), "target": _pct(r.target, lang),
+        "needed_per_month": _pp(r.needed_gain_pp, lang),
+    } for r in table.itertuples()], ["unit_code", "name", "indicator", "value", "december", "target", "needed_per_month"])
+    return 0

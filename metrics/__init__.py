@@ -1,0 +1,25 @@
+"""Pure functions from frames to frames: indicators, targets, status, completeness, flags, scores.
+Nothing here knows Streamlit or SQL sessions; inputs come from `storage.frames`:
+
+    inputs = metrics.Inputs(**storage.frames.metric_frames(engine))
+    metrics.kpis(inputs, "2026-10", level="commune")
+
+See README.md, "Metrics", for every function and the columns of every frame.
+"""
+
+from metrics.completeness import completeness, completeness_summary, completeness_units, expected_units
+from metrics.config import FLAG_RULES, SEVERITIES, MetricsConfig
+from metrics.indicators import KPI_COLUMNS, STATUSES, indicator_arrays, indicator_table, kpis, trend
+from metrics.inputs import Inputs
+from metrics.levels import LEVELS, REPORTING_LEVELS
+from metrics.months import KINDS
+from metrics.outlook import OUTLOOK_COLUMNS, outlook
+from metrics.scorecard import Scorecard, ScorecardSpec, load_scorecard, scorecard
+from metrics.weak import WeakList, weak_localities
+
+__all__ = [
+    "FLAG_RULES", "KINDS", "KPI_COLUMNS", "LEVELS", "OUTLOOK_COLUMNS", "REPORTING_LEVELS", "SEVERITIES", "STATUSES",
+    "Inputs", "MetricsConfig", "Scorecard", "ScorecardSpec", "WeakList",
+    "completeness", "completeness_summary", "completeness_units", "expected_units", "indicator_arrays",
+    "indicator_table", "kpis", "load_scorecard", "outlook", "scorecard", "trend", "weak_localities",
+]

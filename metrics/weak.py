@@ -1,0 +1,198 @@
+"""Weak localities (DOMAIN.md §6): each month, the reporting units that need pushing, each with its reasons,
+a severity and how long it has been flagged, ranked.
+
+Rules, per unit and month (thresholds are settings):
+- `below_target`  an indicator below its target by more than `weak_gap_pp` points;
+- `behind`        an indicator `behind` its glide path (and not already below_target);
+- `bottom_of_peers` among the `weak_bottom_n` lowest of its peer group on an indicator (communes with
+                  communes, departments with departments, within the province; only where the group has
+                  more than N units with figures);
+- `falling`       an indicator that fell `weak_falling_months` months in a row, by at least
+                  `weak_falling_min_pp` points in all;
+- `missing`, `late` the month's return not received, or received after the deadline (a return not yet due
+                  at `as_of` is neither).
+
+Each reason earns the points of `weak_rule_points` (a rule with 0 points is off); a unit is flagged when it
+has points. Severity: `high` from `weak_severity_high` points, `medium` from `weak_severity_medium`, else
+`low`. "Months flagged" counts the consecutive months up to this one in which the unit was flagged, looking
+back at most `weak_history_months` months.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from metrics import months
+from metrics.completeness import completeness_units
+from metrics.config import FLAG_RULES
+from metrics.indicators import STATUSES, IndicatorArrays, indicator_arrays
+from metrics.inputs import Inputs
+from metrics.levels import REPORTING_LEVELS
+
+UNIT_COLUMNS = ["period", "rank", "unit_code", "level", "points", "severity", "months_flagged", "n_reasons", "rules"]
+REASON_COLUMNS = [
+    "period", "unit_code", "level", "rule", "indicator_code", "value", "target", "gap_pp", "expected", "status",
+    "rank", "peers", "change_pp", "days_late", "points",
+]
+_INDICATOR_RULES = ("below_target", "behind", "bottom_of_peers", "falling")
+_BEHIND = STATUSES.index("behind")
+
+
+@dataclass(frozen=True)
+class WeakList:
+    period: str
+    units: pd.DataFrame  # UNIT_COLUMNS, ranked (1 = most in need of pushing)
+    reasons: pd.DataFrame  # REASON_COLUMNS, one row per reason
+
+
+def weak_localities(inputs: Inputs, period: str, as_of: dt.datetime | None = None) -> WeakList:
+    cfg = inputs.config
+    end = months.index(period)
+    first_data = inputs.cube.first_month
+    start = end - cfg.weak_history_months + 1
+    if first_data is not None:
+        start = min(max(start, first_data), end)
+    history = [months.period(m) for m in range(start, end + 1)]
+    submissions = completeness_units(inputs, history, as_of)
+    per_level = [_level_flags(inputs, level, start, end, submissions) for level in REPORTING_LEVELS]
+    unit_frames = [f for f, _ in per_level if len(f)]
+    reason_frames = [r for _, r in per_level if len(r)]
+    units = pd.concat(unit_frames, ignore_index=True) if unit_frames else pd.DataFrame(columns=UNIT_COLUMNS)
+    reasons = pd.concat(reason_frames, ignore_index=True) if reason_frames else pd.DataFrame(columns=REASON_COLUMNS)
+    units = units.sort_values(["points", "months_flagged", "unit_code"], ascending=[False, False, True], ignore_index=True)
+    units["rank"] = np.arange(1, len(units) + 1)
+    order = {rule: i for i, rule in enumerate(FLAG_RULES)}
+    if len(reasons):
+        reasons = reasons.assign(_o=reasons["rule"].map(order)).sort_values(["unit_code", "_o", "indicator_code"], ignore_index=True).drop(columns="_o")
+    return WeakList(period=period, units=units[UNIT_COLUMNS], reasons=reasons[REASON_COLUMNS])
+
+
+def _level_flags(inputs: Inputs, level: str, start: int, end: int, submissions: pd.DataFrame):
+    cfg = inputs.config
+    falls = cfg.weak_falling_months
+    asked = [months.period(m) for m in range(start - falls, end + 1)]
+    a = indicator_arrays(inputs, asked, level=level, kind="month")
+    if not (a.members[-1] > 0).any():
+        return pd.DataFrame(columns=UNIT_COLUMNS), pd.DataFrame(columns=REASON_COLUMNS)
+    h = slice(falls, None)  # the history months, after the lead-in the falling rule looks back over
+    value, target = a.value[h], a.target[h]
+    rules = _indicator_rules(a, cfg, falls)
+    points_of = cfg.weak_rule_points
+    k, n_g, n_i = value.shape
+    points = np.zeros((k, n_g), dtype=np.int64)
+    for rule in _INDICATOR_RULES:
+        points += rules[rule].sum(axis=2) * points_of[rule]
+    missing, late, days_late = _submission_flags(a, submissions, start, end)
+    points += missing * points_of["missing"] + late * points_of["late"]
+    flagged = points > 0
+    # Consecutive flagged months up to the last one.
+    idx = np.arange(k)[:, None]
+    last_clear = np.maximum.accumulate(np.where(~flagged, idx, -1), axis=0)[-1]
+    months_flagged = np.where(flagged[-1], k - 1 - last_clear, 0)
+
+    codes = a.cube.unit_codes[a.grouping.group_unit]
+    this = flagged[-1]
+    rule_names = np.array([r for r in FLAG_RULES if points_of[r] > 0], dtype=object)
+    units = pd.DataFrame({
+        "period": months.period(end),
+        "rank": 0,
+        "unit_code": codes[this],
+        "level": level,
+        "points": points[-1][this],
+        "severity": _severity(points[-1][this], cfg),
+        "months_flagged": months_flagged[this],
+    })
+    reasons = _reasons(a, rules, missing[-1], late[-1], days_late[-1], codes, level, end, falls, points_of)
+    reasons = reasons[reasons["unit_code"].isin(units["unit_code"])]
+    counts = reasons.groupby("unit_code")["rule"].agg(["size", lambda r: ",".join(x for x in rule_names if x in set(r))])
+    counts.columns = ["n_reasons", "rules"]
+    units = units.merge(counts, left_on="unit_code", right_index=True, how="left")
+    return units[UNIT_COLUMNS], reasons[REASON_COLUMNS]
+
+
+def _indicator_rules(a: IndicatorArrays, cfg, falls: int) -> dict[str, np.ndarray]:
+    h = slice(falls, None)
+    value, target = a.value[h], a.target[h]
+    with np.errstate(invalid="ignore"):
+        below = (value - target) * 100.0 < -cfg.weak_gap_pp
+    behind = (a.status[h] == _BEHIND) & ~below
+    n = cfg.weak_bottom_n
+    rank, peers = a.rank[h], a.peers[h]
+    bottom = (n > 0) & (rank >= 1) & (peers > n) & (rank > peers - n)
+    # Falling: each of the last `falls` months lower than the one before, by `weak_falling_min_pp` in all.
+    v = a.value
+    falling = np.ones(value.shape, dtype=bool)
+    total = len(v)
+    with np.errstate(invalid="ignore"):
+        for s in range(falls):  # a loop over the few months of the run, not over units
+            now = v[falls - s : total - s]
+            before = v[falls - s - 1 : total - s - 1]
+            falling &= now < before
+        drop = (v[:total - falls] - v[falls:]) * 100.0
+        falling &= drop >= cfg.weak_falling_min_pp - 1e-9
+    return {"below_target": below, "behind": behind, "bottom_of_peers": bottom, "falling": falling}
+
+
+def _submission_flags(a: IndicatorArrays, submissions: pd.DataFrame, start: int, end: int):
+    """missing, late (k, n_g) bool and days late (k, n_g) for the history months."""
+    k, n_g = end - start + 1, a.grouping.n_groups
+    codes = pd.Index(a.cube.unit_codes[a.grouping.group_unit])
+    rows = submissions[submissions["unit_code"].isin(codes)]
+    g = codes.get_indexer(rows["unit_code"])
+    codes_p, uniq = pd.factorize(rows["period"])
+    j = np.array([months.index(p) for p in uniq], dtype=np.int64)[codes_p] - start  # one parse per month
+    missing = np.zeros((k, n_g), dtype=bool)
+    late = np.zeros((k, n_g), dtype=bool)
+    days = np.zeros((k, n_g), dtype=np.int64)
+    status = rows["status"].to_numpy()
+    missing[j[status == "missing"], g[status == "missing"]] = True
+    is_late = status == "late"
+    late[j[is_late], g[is_late]] = True
+    days[j[is_late], g[is_late]] = rows["days_late"].to_numpy(dtype=np.float64, na_value=0)[is_late].astype(np.int64)
+    return missing, late, days
+
+
+def _severity(points: np.ndarray, cfg) -> np.ndarray:
+    return np.select([points >= cfg.weak_severity_high, points >= cfg.weak_severity_medium], ["high", "medium"], default="low")
+
+
+def _reasons(a: IndicatorArrays, rules, missing, late, days_late, codes, level, end, falls, points_of) -> pd.DataFrame:
+    last = -1
+    frames = []
+    period = months.period(end)
+    value, target, expected = a.value[last], a.target[last], a.expected[last]
+    change = (a.value[last] - a.value[last - falls]) * 100.0 if len(a.value) > falls else np.full_like(value, np.nan)
+    for rule in _INDICATOR_RULES:
+        if points_of[rule] <= 0:
+            continue
+        g, i = np.nonzero(rules[rule][last])
+        frames.append(pd.DataFrame({
+            "period": period, "unit_code": codes[g], "level": level, "rule": rule,
+            "indicator_code": np.asarray(a.cube.indicator_codes, dtype=object)[i],
+            "value": value[g, i], "target": target[g, i], "gap_pp": (value[g, i] - target[g, i]) * 100.0,
+            "expected": expected[g, i], "status": np.asarray(STATUSES, dtype=object)[a.status[last][g, i]],
+            "rank": a.rank[last][g, i], "peers": a.peers[last][g, i],
+            "change_pp": change[g, i] if rule == "falling" else np.nan,
+            "days_late": None, "points": points_of[rule],
+        }))
+    for rule, mask in (("missing", missing), ("late", late)):
+        if points_of[rule] <= 0:
+            continue
+        g = np.flatnonzero(mask)
+        frames.append(pd.DataFrame({
+            "period": period, "unit_code": codes[g], "level": level, "rule": rule, "indicator_code": None,
+            "value": np.nan, "target": np.nan, "gap_pp": np.nan, "expected": np.nan, "status": None,
+            "rank": 0, "peers": 0, "change_pp": np.nan,
+            "days_late": days_late[g] if rule == "late" else None, "points": points_of[rule],
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    out["rank"] = pd.array(np.where(out["rank"] > 0, out["rank"], 0), dtype="Int64")
+    out.loc[out["rank"] == 0, "rank"] = pd.NA
+    out["peers"] = pd.array(out["peers"], dtype="Int64")
+    out.loc[out["rule"].isin(["missing", "late"]), "peers"] = pd.NA
+    out["days_late"] = pd.array(out["days_late"], dtype="Int64")
+    return out
