@@ -1,0 +1,254 @@
+"""Signing in: local accounts (argon2 password hashes in `app_user`) and optional single sign-on.
+
+Password sign-in, `sign_in(engine, username, password) -> token`:
+- a wrong password, an unknown or inactive user, or a locked account all give the same message, and an
+  unknown username costs the same argon2 work as a wrong password, so neither the message nor the time
+  tells which usernames exist;
+- throttling: after the k-th consecutive failure the account refuses attempts for
+  `login_throttle_seconds` x 2^(k-1) seconds (attempts in that time are refused without looking at the
+  password, though they take as long, and are not counted);
+- lockout: after `max_failed_logins` consecutive failures, for `lockout_minutes`; when it ends, the
+  count starts again from zero; a success resets it;
+- every attempt is audited (`sign_in`, outcome ok or failed, with the reason); an unknown username is
+  recorded without the name typed, which is often a password typed into the wrong box;
+- a stored hash with outdated argon2 parameters is replaced after a successful sign-in.
+
+Single sign-on, `sign_in_sso(engine, claims, config)`: the page layer calls it with `st.user`'s claims
+after `st.login` (OIDC, e.g. a provincial Keycloak configured in `.streamlit/secrets.toml`); the
+claims give the username and, through `config.roles`, the role. Both routes end in the same kind of
+session (services/sessions.py), so pages call `resume(engine, token)` whichever was used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, and_, case, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from services import audit, passwords, permissions
+from services.clock import setting, utcnow
+from services.errors import Invalid, Refused
+from services.retry import in_transaction
+from services.sample_mode import sample_only
+from services.sessions import new_session, resume, sign_out  # noqa: F401 - the auth API in one place
+from storage import models
+from storage.db import session_factory
+
+log = logging.getLogger("p06.auth")
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,99}$")
+MAX_PASSWORD_INPUT = 1024  # longer input is refused before hashing (argon2 work is the attacker's lever)
+
+
+def normalize_username(username: str) -> str:
+    return unicodedata.normalize("NFC", str(username or "")).strip().casefold()
+
+
+def valid_username(username: str) -> str:
+    """The normalised username, or Invalid: 2–100 characters a–z, 0–9 and . _ @ + - (an e-mail fits)."""
+    name = normalize_username(username)
+    if not USERNAME.match(name):
+        raise Invalid("access.users.bad_username", username=name[:100])
+    return name
+
+
+def _failed() -> Refused:
+    return Refused("access.auth.failed", reason="failed")
+
+
+def sign_in(engine: Engine, username: str, password: str, *, now: dt.datetime | None = None) -> str:
+    """A new session token for a correct username and password; otherwise Refused (one message for every
+    kind of failure). Throttling, lockout, audit and rehashing as described above.
+
+    The slow argon2 check runs with no lock held; the outcome is then written with conditional,
+    atomic updates (the failure count is incremented in SQL, a success only lands if the account is
+    still unlocked), so simultaneous attempts neither block each other nor lose a failure."""
+    now = utcnow(now)
+    limits = {
+        "max": setting(engine, "max_failed_logins"),
+        "lockout": dt.timedelta(minutes=setting(engine, "lockout_minutes")),
+        "throttle": setting(engine, "login_throttle_seconds"),
+        "hours": setting(engine, "session_max_hours"),
+    }
+    name = normalize_username(username)
+    password = password if isinstance(password, str) else ""
+    user, reason = _precheck(engine, name, password, now, limits["max"])
+    if reason is not None:
+        if len(password) <= MAX_PASSWORD_INPUT:
+            passwords.waste_time_like_a_verify(password)  # as slow as a real check: the time tells nothing
+        # The name typed is not recorded for an unknown user: it is often a password in the wrong box.
+        who = user.username if user is not None else None
+        detail = {"reason": reason, "method": "password"}
+        if reason in ("locked", "throttled"):
+            detail["until"] = user.locked_until.isoformat()
+        audit.record(engine, who, "sign_in", who or "", "failed", detail, now=now)
+        log.info("sign-in failed (%s)", reason)
+        raise _failed()
+    ok = passwords.verify_password(user.password_hash, password)
+    new_hash = passwords.hash_password(password) if ok and passwords.needs_rehash(user.password_hash) else None
+    token, reason = in_transaction(engine, lambda session: _outcome(session, name, ok, new_hash, now, limits))
+    if token is None:
+        log.info("sign-in failed (%s)", reason)
+        raise _failed()
+    log.info("sign-in %s", name)
+    return token
+
+
+def _precheck(engine: Engine, name: str, password: str, now: dt.datetime, max_failures: int):
+    """(user row or None, reason to refuse before checking the password or None)."""
+    u = models.AppUser
+    if not USERNAME.match(name) or len(password) > MAX_PASSWORD_INPUT:
+        return None, "unknown_user"
+    with engine.connect() as conn:
+        user = conn.execute(select(u).where(u.username == name)).first()
+        if user is None:
+            return None, "unknown_user"
+        if not user.active:
+            return user, "inactive"
+        if user.password_hash is None:
+            return user, "no_password"
+        if user.locked_until is not None and user.locked_until > now:
+            return user, "locked" if user.failed_logins >= max_failures else "throttled"
+        if user.is_demo and not sample_only(conn):
+            return user, "demo_outside_sample"
+    return user, None
+
+
+def _outcome(session: Session, name: str, ok: bool, new_hash: str | None, now: dt.datetime, limits: dict):
+    """Write the result of a checked password: (token, None) or (None, reason)."""
+    u = models.AppUser
+    unlocked = or_(u.locked_until.is_(None), u.locked_until <= now)
+    if ok:
+        values = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+        if new_hash:
+            values.update(password_hash=new_hash, password_changed_at=now)
+        landed = session.execute(
+            update(u).where(u.username == name, u.active.is_(True), unlocked).values(**values)
+        ).rowcount
+        if not landed:  # locked (or deactivated) by a simultaneous attempt since the check
+            audit.record(session, name, "sign_in", name, "failed", {"reason": "locked", "method": "password"}, now=now)
+            return None, "locked"
+        token = new_session(session, name, now, limits["hours"])
+        audit.record(session, name, "sign_in", name, "ok", {"method": "password", "rehashed": new_hash is not None}, now=now)
+        return token, None
+    # A lockout that has run out starts the count afresh; otherwise one more failure, counted in SQL.
+    restart = and_(u.failed_logins >= limits["max"], unlocked)
+    failures = session.execute(
+        update(u).where(u.username == name)
+        .values(failed_logins=case((restart, 1), else_=u.failed_logins + 1))
+        .returning(u.failed_logins)
+    ).scalar_one()
+    if failures >= limits["max"]:
+        until, reason = now + limits["lockout"], "locked_now"
+    else:
+        delay = limits["throttle"] * 2 ** (failures - 1)
+        until, reason = (now + dt.timedelta(seconds=delay) if delay else None), "bad_password"
+    session.execute(update(u).where(u.username == name).values(locked_until=until))
+    audit.record(session, name, "sign_in", name, "failed", {"reason": reason, "method": "password", "failures": failures}, now=now)
+    return None, reason
+
+
+# --- single sign-on ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SsoConfig:
+    """How OIDC claims map to our users. In `.streamlit/secrets.toml`, beside Streamlit's own `[auth]`:
+
+        [p06_sso]
+        username_claim = "preferred_username"   # or "email"
+        roles_claim = "groups"                   # a list (or a string) of the user's groups
+        units_claim = "p06_units"                # optional: unit codes of a submitter
+        [p06_sso.roles]                          # group -> role; the most privileged match wins
+        "p06-quan-tri" = "admin"
+        "p06-lanh-dao" = "leader"
+
+    A user whose groups map to no role is refused (unless `default_role` is set)."""
+
+    roles: Mapping[str, str] = field(default_factory=dict)
+    username_claim: str = "email"
+    roles_claim: str = "groups"
+    units_claim: str | None = None
+    default_role: str | None = None
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping) -> "SsoConfig":
+        raw = {k: raw[k] for k in raw}
+        roles = {str(k): str(v) for k, v in dict(raw.pop("roles", {}) or {}).items()}
+        config = cls(roles=roles, **{k: raw[k] for k in ("username_claim", "roles_claim", "units_claim", "default_role") if k in raw})
+        unknown = sorted({r for r in roles.values()} - set(permissions.roles()) | (
+            {config.default_role} - set(permissions.roles()) if config.default_role else set()))
+        if unknown:
+            raise Invalid("access.sso.bad_config", roles=unknown)
+        return config
+
+    def role_for(self, claims: Mapping) -> str | None:
+        groups = claims.get(self.roles_claim) or []
+        if isinstance(groups, str):
+            groups = [groups]
+        found = {self.roles[g] for g in groups if g in self.roles}
+        if not found:
+            return self.default_role
+        return min(found, key=permissions.rank)
+
+    def units_for(self, claims: Mapping) -> list[str] | None:
+        if not self.units_claim or self.units_claim not in claims:
+            return None
+        units = claims[self.units_claim]
+        return [str(units)] if isinstance(units, (str, int)) else [str(x) for x in units]
+
+
+def sign_in_sso(engine: Engine, claims: Mapping, config: SsoConfig, *, now: dt.datetime | None = None) -> str:
+    """A session token for an identity the OIDC provider vouched for. The user row is created on first
+    sign-in (no password: local sign-in stays impossible) and its role follows the claims every time.
+    Refused: no username claim, an expired token, no role, an inactive user, or a local account of the
+    same name (single sign-on never takes over a password account)."""
+    now = utcnow(now)
+    name = normalize_username(claims.get(config.username_claim, ""))
+    role = config.role_for(claims)
+    units = config.units_for(claims)
+    exp = claims.get("exp")
+    reason = None
+    if not USERNAME.match(name):
+        reason, name = "no_username", ""
+    elif exp is not None and float(exp) < now.timestamp():
+        reason = "token_expired"
+    elif role is None:
+        reason = "no_role"
+    hours = setting(engine, "session_max_hours")
+    with session_factory(engine).begin() as session:
+        user = session.get(models.AppUser, name) if name else None
+        if reason is None and user is not None and user.password_hash is not None:
+            reason = "local_account"
+        elif reason is None and user is not None and not user.active:
+            reason = "inactive"
+        if reason is None and units is not None:
+            known = set(session.execute(select(models.Unit.code).where(models.Unit.code.in_(units))).scalars())
+            if set(units) - known:
+                reason = "unknown_units"
+        if reason is not None:
+            audit.record(session, name or None, "sign_in", name, "failed", {"reason": reason, "method": "oidc"}, now=now)
+        else:
+            if user is None:
+                user = models.AppUser(username=name, display_name=str(claims.get("name", ""))[:200], role=role,
+                                      password_hash=None, active=True, is_demo=False, failed_logins=0, created_at=now)
+                session.add(user)
+            user.role = role
+            user.last_login_at = now
+            session.flush()
+            if units is not None:
+                session.execute(delete(models.UserUnit).where(models.UserUnit.username == name))
+                if units:
+                    session.execute(insert(models.UserUnit), [{"username": name, "unit_code": c} for c in sorted(set(units))])
+            token = new_session(session, name, now, hours)
+            audit.record(session, name, "sign_in", name, "ok", {"method": "oidc", "role": role}, now=now)
+    if reason is not None:
+        log.info("single sign-on refused (%s)", reason)
+        raise Refused("access.sso.refused", reason=reason)
+    return token

@@ -1,0 +1,31 @@
+"""Is this database the sample province and nothing else? Demo accounts exist only while it is.
+
+The rule: at least one submission is stored, every submission came from the sample loader
+(`submission.source == "sample"`), and no user exists other than the demo accounts. The first real
+upload, CLI load or real user ends sample mode for good: demo accounts are then refused at sign-in,
+their sessions stop resuming, and `services.demo.ensure_demo_accounts` deactivates them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, exists, select
+from sqlalchemy.orm import Session
+
+from storage import models
+
+SAMPLE_SOURCE = "sample"
+
+
+def sample_only(bind: Engine | Connection | Session) -> bool:
+    s, u = models.Submission, models.AppUser
+    stmt = select(
+        exists().where(s.source == SAMPLE_SOURCE),
+        exists().where(s.source != SAMPLE_SOURCE),
+        exists().where(u.is_demo.is_(False)),
+    )
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            has_sample, has_other, has_real_user = conn.execute(stmt).one()
+    else:
+        has_sample, has_other, has_real_user = bind.execute(stmt).one()
+    return bool(has_sample) and not has_other and not has_real_user

@@ -1,0 +1,86 @@
+"""Setting up another province (`configure`): its current communes and wards from the `vietnam-provinces`
+package (the 34 provinces and 3,321 communes of 2025, with official codes).
+
+The registry (elements, forms, indicators) is the province-independent one already in the database; only
+the registry file's sample targets are copied, as the new province's province-wide targets, for the
+indicators the database holds. A province already in the database is refused: the package knows only the
+units of today, so importing it again would overwrite what the database knows of their history (the former
+district-level unit of each commune, validity dates). Everything is written in one transaction (all or
+nothing), in chunks so that a page can show progress; audited; bumps the data version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import Engine, select
+
+from domain.registry import load_registry
+from domain.units import UnitSpec, province_units_from_package
+from services import audit
+from services.clock import utcnow
+from services.errors import Invalid
+from services.guard import authorize
+from services.permissions import Actor
+from storage import models
+from storage.db import session_factory
+from storage.setup import bump_data_version, upsert_default_targets, upsert_units
+
+ACTION = "configure"
+CHUNK = 25
+
+
+def available_provinces() -> list[tuple[str, str]]:
+    """(code, name) of every province the package knows, in code order: ("01", "Thành phố Hà Nội"), …"""
+    from vietnam_provinces import Province
+
+    return sorted((f"{int(p.code):02d}", p.name) for p in Province.iter_all())
+
+
+def provinces_in_database(engine: Engine) -> dict[str, str]:
+    """code -> Vietnamese name of the provinces set up in the database."""
+    u = models.Unit
+    with engine.connect() as conn:
+        return dict(conn.execute(select(u.code, u.name_vi).where(u.level == "province").order_by(u.code)).all())
+
+
+def _units_of(province_code: str) -> list[UnitSpec]:
+    try:
+        return province_units_from_package(province_code)
+    except (ValueError, TypeError):
+        raise Invalid("access.units.unknown_province", code=str(province_code)[:10]) from None
+
+
+def import_province(engine: Engine, actor: Actor | None, province_code: str, *,
+                    progress: Callable[[int, int], None] | None = None, now: dt.datetime | None = None) -> dict:
+    """Set up province `province_code` ("12" or 12 for Lai Châu). `progress(done, total)` is called as the
+    units are written. Returns {province, name_vi, communes}."""
+    authorize(engine, actor, ACTION, target=f"province/{province_code}"[:300], detail={"op": "import_province"}, now=now)
+    now = utcnow(now)
+    units = _units_of(province_code)
+    province, communes = units[0], units[1:]
+    shipped = load_registry()
+    total = len(units)
+    with session_factory(engine).begin() as session:
+        if session.get(models.Unit, province.code) is not None:
+            raise Invalid("access.units.province_exists", code=province.code, name=province.name_vi)
+        upsert_units(session, [province])
+        done = 1
+        if progress:
+            progress(done, total)
+        for start in range(0, len(communes), CHUNK):
+            chunk = communes[start:start + CHUNK]
+            upsert_units(session, chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        held = set(session.execute(select(models.Indicator.code)).scalars())
+        registry = dataclasses.replace(shipped, targets=tuple(t for t in shipped.targets if t.indicator in held))
+        targets = upsert_default_targets(session, registry, province.code)
+        bump_data_version(session)
+        audit.record(session, actor, ACTION, f"province/{province.code}", "ok",
+                     {"op": "import_province", "province": province.code, "name": province.name_vi,
+                      "communes": len(communes), "targets": targets}, now=now)
+    return {"province": province.code, "name_vi": province.name_vi, "communes": len(communes)}
