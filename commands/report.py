@@ -1,0 +1,159 @@
+"""report: the monthly report pack for a month, the Excel annex and the Word draft, written into a folder.
+
+For the standing agency's monthly job, e.g. from cron on the 6th (the day after the deadline):
+
+    0 7 6 * *  cd /srv/p06 && .venv/bin/python cli.py report --period $(date -d 'last month' +\\%Y-\\%m) -o /srv/p06/bao-cao
+
+It acts as the operator `cli:<os user>` or, with --as-user, as that user (their role must allow exports);
+every file written is recorded in the audit trail as an export. Exit status 0 when both files were
+written, 1 when refused (the reason on stderr, in Vietnamese and English).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import sys
+from pathlib import Path
+
+import i18n
+from commands.common import engine_for, print_json, refuse
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="write the monthly report of a month: the Excel annex and the Word draft")
+    p.add_argument("--period", required=True, metavar="YYYY-MM", help="the month reported on")
+    p.add_argument("--lang", dest="report_lang", choices=["vi", "en"], default=None,
+                   help="language of the report (default: the --lang given before the command, else vi)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write both files into (created if needed)")
+    p.add_argument("--province", help="province code (default: the only province in the database)")
+    p.add_argument("--as-user", dest="as_user", default=None, metavar="USER",
+                   help="act as this user (their role must allow exports); default: the operator")
+    p.add_argument("--json", action="store_true", help="print {period, lang, synthetic, files: [...]} as JSON")
+    p.set_defaults(handler=report)
+
+
+def _both(key: str, **params) -> str:
+    return f"{i18n.t(key, 'vi', **params)} / {i18n.t(key, 'en', **params)}"
+
+
+def _progress(lang: str):
+    """A progress line on stderr when someone watches (a terminal); silent under cron."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, text: str) -> None:
+        print(f"\r{fraction:>4.0%} {text}".ljust(60), end="\n" if fraction >= 1 else "", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _write(folder: Path, name: str, data: bytes) -> Path:
+    """Write through a temporary file and rename, so a reader (a mail job, a share) never sees half a file."""
+    path = folder / name
+    tmp = folder / f".{name}.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def _cannot_write(folder: Path, exc: OSError) -> int:
+    kind = {errno.EACCES: "permission", errno.EPERM: "permission", errno.ENOSPC: "disk_full",
+            errno.EROFS: "read_only"}.get(exc.errno, "other")
+    return refuse(" / ".join(i18n.t("reports.cli.cannot_write", lang, folder=str(folder),
+                                    reason=i18n.t(f"reports.cli.reason.{kind}", lang, code=errno.errorcode.get(exc.errno, "?")))
+                             for lang in ("vi", "en")))
+
+
+class _Refused(Exception):
+    pass
+
+
+def _inputs(args, engine):
+    """The engine's inputs for the province, or a refusal with the reason. Reads only: a report never
+    sets up or migrates the database (init-db does), so an administrator's edits to units stay as they are."""
+    import metrics
+    from domain import periods
+    from storage import frames, migrate
+
+    if not periods.is_period(args.period):
+        raise _Refused(_both("metrics.cli.bad_period", value=args.period))
+    if migrate.current_revision(engine) is None:
+        raise _Refused(_both("metrics.cli.no_data"))
+    units = frames.load_units(engine)
+    provinces = sorted(units.loc[units["level"] == "province", "code"])
+    province = args.province
+    if province is None and len(provinces) > 1:
+        raise _Refused(_both("metrics.cli.several_provinces", codes=", ".join(provinces)))
+    province = province or (provinces[0] if provinces else None)
+    if province is None or province not in provinces:
+        raise _Refused(_both("metrics.cli.no_province", code=province))
+    try:
+        inputs = metrics.Inputs(**frames.metric_frames(engine, province))
+        inputs.config  # noqa: B018 - checks the settings now, with a clear message
+    except ValueError as exc:
+        raise _Refused(_both("metrics.cli.bad_config", problem=exc)) from None
+    latest = inputs.latest_period
+    if latest is None:
+        raise _Refused(_both("metrics.cli.no_data"))
+    if not _reported(inputs, args.period):
+        raise _Refused(_both("metrics.cli.no_figures_for", period=args.period, latest=latest))
+    return inputs
+
+
+def _reported(inputs, period: str) -> bool:
+    """Whether any unit of the province reported anything for the month."""
+    from metrics import months
+
+    row = months.index(period) - inputs.cube.month0
+    return 0 <= row < inputs.cube.reported.shape[0] and bool(inputs.cube.reported[row].any())
+
+
+def report(args) -> int:
+    from reports.pack import build_pack, file_names, only_sample
+    from services import exports, followups
+    from services.errors import ServiceError
+    from services.guard import authorize
+    from services.users import actor_of, cli_actor
+    from storage import frames
+
+    lang = args.report_lang or args.lang
+    engine = engine_for(args)
+    try:
+        inputs = _inputs(args, engine)
+    except _Refused as exc:
+        return refuse(str(exc))
+    actor = cli_actor() if args.as_user is None else actor_of(engine, args.as_user)
+    if actor is None:
+        return refuse(_both("loaders.cli.unknown_user", user=args.as_user))
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        return refuse(_both("reports.cli.not_a_folder", folder=str(folder)))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _cannot_write(folder, exc)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        authorize(engine, actor, "export", target=f"monthly_report/{args.period}", detail={"what": "monthly_report"})
+        follow = followups.current(engine, actor, args.period)
+        pack = build_pack(inputs, args.period, lang, followups=follow, synthetic=only_sample(frames.submissions(engine)),
+                          as_of=now, progress=_progress(lang))
+        for fmt in ("xlsx", "docx"):
+            exports.record_export(engine, actor, "monthly_report", args.period, fmt=fmt,
+                                  rows=len(pack.content.weak_units))
+    except ServiceError as exc:
+        return refuse(exc.both())
+    xlsx_name, docx_name = file_names(args.period, lang)
+    try:
+        written = [_write(folder, xlsx_name, pack.xlsx), _write(folder, docx_name, pack.docx)]
+    except OSError as exc:
+        return _cannot_write(folder, exc)
+    if args.json:
+        print_json({"period": args.period, "lang": lang, "synthetic": pack.content.synthetic,
+                    "files": [str(p) for p in written]})
+    else:
+        for path in written:
+            print(i18n.t("reports.cli.written", args.lang, file=str(path)))
+    return 0

@@ -1,0 +1,58 @@
+"""The monthly report pack: the Excel annex and the Word draft for one province and month, built from the
+metrics engine's frames in a few seconds. `build_pack` is what the CLI (`python cli.py report`) and the
+monthly-report page call; it reports its progress (fraction done, what it is doing) for a progress bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+import i18n
+import metrics
+from reports import charts
+from reports.content import Progress, ReportContent, build_content
+from reports.document import build_document
+from reports.workbook import build_workbook
+
+
+@dataclass(frozen=True, eq=False)
+class ReportPack:
+    period: str
+    lang: str
+    xlsx: bytes
+    docx: bytes
+    xlsx_name: str
+    docx_name: str
+    content: ReportContent
+
+
+def file_names(period: str, lang: str) -> tuple[str, str]:
+    """("phu-luc-bao-cao-de-an-06-2026-10.xlsx", "bao-cao-de-an-06-2026-10.docx") in Vietnamese."""
+    return i18n.t("reports.file.xlsx", lang, period=period), i18n.t("reports.file.docx", lang, period=period)
+
+
+def only_sample(submissions: pd.DataFrame) -> bool:
+    """Whether every stored submission came from the sample generator (its figures are synthetic)."""
+    return len(submissions) > 0 and bool((submissions["source"] == "sample").all())
+
+
+def build_pack(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followups: pd.DataFrame | None = None,
+               synthetic: bool = False, as_of: dt.datetime | None = None, issued_on: dt.date | None = None,
+               created: dt.datetime | None = None, progress: Progress | None = None) -> ReportPack:
+    """Both files for `period`. `followups`: services.followups.current(engine, actor, period) (the
+    standing agency's follow-up of each flagged unit); `synthetic`: say in both files that the figures are
+    the sample's; `as_of`: judge returns not yet due as pending (the CLI and page pass now); `issued_on`:
+    the date of the document (default: left for the staff to fill in)."""
+    step = progress or (lambda fraction, text: None)
+    content = build_content(inputs, period, lang, followups=followups, synthetic=synthetic, as_of=as_of, progress=step)
+    step(0.4, i18n.t("reports.progress.charts", lang))
+    images = {"trend": charts.trend_chart(content), "ranking": charts.ranking_chart(content)}
+    step(0.55, i18n.t("reports.progress.workbook", lang))
+    xlsx = build_workbook(content)
+    step(0.8, i18n.t("reports.progress.document", lang))
+    docx = build_document(content, images, issued_on=issued_on, created=created)
+    step(1.0, i18n.t("reports.progress.done", lang))
+    xlsx_name, docx_name = file_names(period, lang)
+    return ReportPack(period, lang, xlsx, docx, xlsx_name, docx_name, content)
