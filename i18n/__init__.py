@@ -5,6 +5,7 @@ percentages and dates are formatted with babel in the Vietnamese or English conv
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import tomllib
 from functools import lru_cache
@@ -51,11 +52,21 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def _wide():
+    """A decimal context wide enough for any number a file may hold (babel quantizes in the current
+    context, whose 28 digits a 30-digit cell would overflow)."""
+    ctx = decimal.Context(prec=4000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    return decimal.localcontext(ctx)
+
+
 def fmt_int(n, lang: str = DEFAULT_LANG) -> str:
     """1234567 -> "1.234.567" (vi) / "1,234,567" (en); missing -> "–"."""
     if _missing(n):
         return "–"
-    return format_decimal(int(round(float(n))), locale=_LOCALE[lang])
+    if isinstance(n, float) and math.isinf(n):
+        return "∞" if n > 0 else "−∞"
+    with _wide():
+        return format_decimal(n if isinstance(n, int) else int(round(float(n))), locale=_LOCALE[lang])
 
 
 def fmt_pct(x, lang: str = DEFAULT_LANG, digits: int = 2) -> str:
@@ -63,7 +74,8 @@ def fmt_pct(x, lang: str = DEFAULT_LANG, digits: int = 2) -> str:
     if _missing(x):
         return "–"
     pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
-    return format_percent(float(x), pattern, locale=_LOCALE[lang])
+    with _wide():
+        return format_percent(float(x), pattern, locale=_LOCALE[lang])
 
 
 def fmt_pp(x, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
@@ -79,7 +91,8 @@ def fmt_pp(x, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
 def fmt_number(x, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
     if _missing(x):
         return "–"
-    return format_decimal(float(x), "#,##0." + "0" * digits, locale=_LOCALE[lang])
+    with _wide():
+        return format_decimal(float(x), "#,##0." + "0" * digits, locale=_LOCALE[lang])
 
 
 def fmt_date(d, lang: str = DEFAULT_LANG) -> str:

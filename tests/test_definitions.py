@@ -95,3 +95,10 @@ def test_numbers_follow_the_language(lang, number, rate, pp):
     # A change that rounds to nothing is shown without a sign that says it fell.
     assert i18n.fmt_pp(-0.0004, lang).startswith("±0")
     assert i18n.fmt_pct(float("nan"), lang) == "–"
+
+
+def test_numbers_of_any_size_are_formatted_not_refused():
+    """A cell of 40 digits in a rejected file is still quoted back to its submitter in the message."""
+    assert i18n.fmt_int(10**40, "vi") == "10" + ".000" * 13
+    assert i18n.fmt_int(1e300, "en").count(",") == 100
+    assert i18n.fmt_int(float("inf"), "vi") == "∞"

@@ -1,0 +1,37 @@
+"""Bản đồ: an indicator on the map of the province for a month, coloured by status or by value; works
+on a closed network (no base map, tiles or fonts are fetched). Every figure comes from metrics."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, filters, lang
+from ui.views import common, localities, maps
+
+language = lang.current()
+t = lang.t
+
+key = data.version()
+months = common.months(key)
+st.title(t("leaders.map.title"))
+if not months:
+    st.info(t("app.no_data"))
+    st.stop()
+actor, allowed = common.page_scope(language)
+
+top = st.columns([1, 2])
+period = filters.month_picker("map_period", months, language, container=top[0])
+levels = [lv for lv in maps.MAP_LEVELS if lv in common.levels(key, period)]
+if not levels:
+    st.info(t("leaders.map.nothing"))
+    st.stop()
+labels = common.level_labels(key, period, language)
+level = filters.choice("map_level", levels, param="level", label=t("filters.level"), format_func=labels.__getitem__,
+                       widget="segmented", container=top[1])
+middle = st.columns([2, 1])
+indicator = filters.indicator_picker("map_indicator", data.registry(key), language,
+                                     codes=localities.measured(key, period, level) or None, container=middle[0])
+colour_by = filters.choice("map_colour", maps.COLOUR_BY, param="colour", label=t("leaders.map.colour_by"),
+                           format_func=lambda c: t(f"leaders.map.colour_{c}"), widget="segmented", container=middle[1])
+st.caption(common.as_of_caption(key, language))
+maps.draw_map(key, period, level, indicator, colour_by, language, allowed)

@@ -1,0 +1,38 @@
+"""Tổng quan: for the steering committee's leaders, the province's indicators for a month against their
+targets (cards with status, change and sparkline), one indicator's trend with its target, glide path and
+December outlook, and what changed since last month. Every figure comes from metrics via ui.views."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import i18n
+from ui import data, filters, lang
+from ui.views import common, overview
+
+language = lang.current()
+t = lang.t
+
+key = data.version()
+months = common.months(key)
+st.title(t("overview.heading"))
+if not months:
+    st.info(t("app.no_data"))
+    st.stop()
+actor, allowed = common.page_scope(language)
+
+picker, _ = st.columns([1, 2])
+period = filters.month_picker("overview_period", months, language, container=picker)
+st.caption(common.as_of_caption(key, language))
+
+overview.draw_cards(key, period, language)
+
+st.subheader(t("leaders.overview.trend_heading"))
+chooser, _ = st.columns([2, 1])
+indicator = filters.indicator_picker("overview_indicator", data.registry(key), language,
+                                     default=overview.default_indicator(key, period), container=chooser)
+overview.draw_trend(key, period, indicator, language)
+
+st.subheader(t("leaders.overview.changes_heading", period=i18n.fmt_period_short(period)))
+overview.draw_changes(key, period, language, allowed, data.local_today(key))
+st.caption(t("overview.caption"))

@@ -1,0 +1,18 @@
+"""Nộp số liệu: download the template, upload filled-in files, check them (dry run), confirm; then the
+units × months grid of completeness and timeliness (ui/completeness_grid.py)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import completeness_grid, lang, upload
+
+language = lang.current()
+st.title(lang.t("submissions.title"))
+upload.template_section(language)
+st.divider()
+upload.upload_flow(language)
+
+# Who has submitted, who was late, who has not (units × months), below the upload flow.
+st.divider()
+completeness_grid.grid_section(language)

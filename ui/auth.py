@@ -1,0 +1,192 @@
+"""Sign-in for the app shell (app.py): who is acting in this browser session, and what they may open.
+
+The browser session keeps only a session token (`st.session_state["auth_token"]`); every rerun resumes
+it through `services.sessions.resume`, which ends expired, idle or deactivated sessions (and demo
+sessions outside sample mode). The resumed `Actor` goes to `st.session_state["actor"]`, where pages read
+it (`ui.session.current_actor`) and pass it to every service call, which authorises and audits.
+
+Signed out, every address of the app shows the sign-in form (so a link to a page survives the sign-in),
+or, on an installation that has never had a user, the first-run form that creates the first
+administrator. Signed in, the navigation lists the pages the role may open (`permissions.pages_for`);
+the other addresses show a "no access" notice instead of Streamlit's English "page not found".
+Single sign-on (`st.login`, OIDC) is offered when `.streamlit/secrets.toml` configures `[auth]` and
+`[p06_sso]` (README, Access control).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+import i18n
+from services import auth as auth_service
+from services import demo, permissions, sessions
+from services import users as users_service
+from services.errors import ServiceError
+from services.permissions import Actor
+from services.sample_mode import sample_only
+from ui import data, navigation
+
+TOKEN_KEY = "auth_token"
+ACTOR_KEY = "actor"  # read by ui.session.current_actor
+NOTICE_KEY = "auth_notice"
+
+
+def prepare(engine) -> None:
+    """Once per browser session, after the database is ready: demo accounts in sample mode (and their
+    removal outside it)."""
+    demo.ensure_demo_accounts(engine)
+
+
+def current(engine) -> Actor | None:
+    """The signed-in actor of this browser session, re-checked against the database on every run."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        actor = sessions.resume(engine, token)
+        if actor is None:
+            st.session_state.pop(TOKEN_KEY, None)
+            st.session_state.pop(ACTOR_KEY, None)
+            st.session_state[NOTICE_KEY] = "access.auth.session_expired"
+            return None
+        st.session_state[ACTOR_KEY] = actor
+        return actor
+    # Without a token only server code can have put an actor here (no widget has this key): the tests do,
+    # to open a page as a given role without a password.
+    actor = st.session_state.get(ACTOR_KEY)
+    return actor if isinstance(actor, Actor) else None
+
+
+def _begin(token: str) -> None:
+    st.session_state[TOKEN_KEY] = token
+    st.session_state.pop(NOTICE_KEY, None)
+    st.rerun()
+
+
+def sign_out(engine) -> None:
+    sessions.sign_out(engine, st.session_state.pop(TOKEN_KEY, None))
+    st.session_state.pop(ACTOR_KEY, None)
+    if _sso_config() is not None and getattr(st.user, "is_logged_in", False):
+        st.logout()
+    st.rerun()
+
+
+def _sso_config() -> auth_service.SsoConfig | None:
+    try:
+        if "auth" not in st.secrets or "p06_sso" not in st.secrets:
+            return None
+        return auth_service.SsoConfig.from_mapping(st.secrets["p06_sso"])
+    except (FileNotFoundError, KeyError, ServiceError):
+        return None
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means "no single sign-on", not a crash
+        return None
+
+
+def _sign_in_view(lang: str) -> None:
+    engine = data.engine()
+    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    st.title(t("auth.title"))
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice:
+        st.warning(t(notice), icon=":material/timer_off:")
+    config = _sso_config()
+    if config is not None:
+        if getattr(st.user, "is_logged_in", False):
+            try:
+                _begin(auth_service.sign_in_sso(engine, dict(st.user), config))
+            except ServiceError as exc:
+                st.error(exc.message(lang))
+        if st.button(t("auth.sso"), icon=":material/key:"):
+            st.login()
+        st.caption(t("auth.or_password"))
+    with st.form("sign_in", enter_to_submit=True):
+        username = st.text_input(t("auth.username"), autocomplete="username")
+        password = st.text_input(t("auth.password"), type="password", autocomplete="current-password")
+        submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if submitted:
+        try:
+            token = auth_service.sign_in(engine, username, password)
+        except ServiceError as exc:
+            st.error(exc.message(lang))
+        else:
+            _begin(token)
+    if sample_only(engine):
+        accounts = ", ".join(f"`{name}` ({t(f'access.role.{role}')})" for name, role, _, _ in demo.DEMO_ACCOUNTS)
+        st.info(t("auth.demo_hint", accounts=accounts, password=demo.DEMO_PASSWORD), icon=":material/info:")
+
+
+def _first_run_view(lang: str) -> None:
+    engine = data.engine()
+    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    st.title(t("auth.first_run_title"))
+    st.write(t("auth.first_run_intro"))
+    with st.form("first_run"):
+        username = st.text_input(t("auth.username"), autocomplete="username")
+        display = st.text_input(t("auth.display_name"))
+        password = st.text_input(t("auth.password"), type="password", autocomplete="new-password")
+        again = st.text_input(t("auth.password_again"), type="password", autocomplete="new-password")
+        submitted = st.form_submit_button(t("auth.create_admin"), type="primary")
+    if submitted:
+        if password != again:
+            st.error(t("auth.passwords_differ"))
+            return
+        try:
+            users_service.create_first_admin(engine, username, password, display_name=display)
+            token = auth_service.sign_in(engine, username, password)
+        except ServiceError as exc:
+            st.error(exc.message(lang))
+        else:
+            _begin(token)
+
+
+def _no_access_view(lang: str) -> None:
+    st.title(i18n.t("auth.no_access_title", lang))
+    st.info(i18n.t("auth.no_access", lang), icon=":material/lock:")
+
+
+def _stem(spec: navigation.PageSpec) -> str:
+    return Path(spec.file).stem
+
+
+def signed_out_pages(engine, lang: str) -> list:
+    """Every address of the app, each showing the sign-in (or first-run) form."""
+    view = _first_run_view if users_service.first_run_open(engine) else _sign_in_view
+    title = i18n.t("auth.first_run_title" if view is _first_run_view else "auth.title", lang)
+    pages = []
+    for spec in navigation.PAGES:
+        pages.append(st.Page(lambda: view(lang), title=title, icon=":material/login:", url_path=spec.url_path,
+                             default=spec.default, visibility="visible" if spec.default else "hidden"))
+    return pages
+
+
+def signed_in_pages(actor: Actor, lang: str) -> dict[str, list]:
+    """The navigation of a signed-in actor: their pages by section; the others reachable by address only,
+    showing the "no access" notice."""
+    allowed = permissions.pages_for(actor.role)
+    shown = [spec for spec in navigation.PAGES if _stem(spec) in allowed]
+    default_url = next((s.url_path for s in shown if s.default), shown[0].url_path if shown else None)
+    sections: dict[str, list] = {}
+    hidden = []
+    for spec in navigation.PAGES:
+        if _stem(spec) in allowed:
+            sections.setdefault(i18n.t(spec.section_key, lang), []).append(st.Page(
+                spec.file, title=i18n.t(spec.title_key, lang), icon=spec.icon, url_path=spec.url_path,
+                default=spec.url_path == default_url))
+        else:
+            hidden.append(st.Page(lambda: _no_access_view(lang), title=i18n.t("auth.no_access_title", lang),
+                                  icon=":material/lock:", url_path=spec.url_path, visibility="hidden"))
+    if not shown:  # a role with no page at all still gets a page that says so
+        hidden[0] = st.Page(lambda: _no_access_view(lang), title=i18n.t("auth.no_access_title", lang),
+                            icon=":material/lock:", url_path=navigation.PAGES[0].url_path, default=True)
+    if hidden:
+        sections.setdefault(i18n.t("nav.section_main", lang), []).extend(hidden)
+    return sections
+
+
+def account_box(engine, actor: Actor, lang: str) -> None:
+    """Who is signed in, with their role, and the sign-out button, in the sidebar."""
+    with st.sidebar:
+        name = actor.display_name or actor.username
+        st.caption(i18n.t("auth.signed_in_as", lang, name=name, role=i18n.t(f"access.role.{actor.role}", lang)))
+        if st.session_state.get(TOKEN_KEY) and st.button(i18n.t("auth.sign_out", lang), icon=":material/logout:", key="sign_out"):
+            sign_out(engine)

@@ -1,0 +1,198 @@
+"""The cached data layer between pages and storage/metrics.
+
+The engine is a resource shared by every session of this server process. Frames are cached by
+`st.cache_data` keyed on the data version read from the database at each rerun, so that a submission
+stored through any server process (or the CLI) is seen by every other process at its next rerun.
+Nothing user-private goes into these shared caches: they hold province data every role may read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import NamedTuple
+
+import pandas as pd
+import streamlit as st
+
+import metrics
+from domain.registry import Registry
+from storage import frames, migrate
+from storage.db import database_url, make_engine
+
+_seed_lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str):
+    return make_engine(url)
+
+
+def engine():
+    """The engine for DATABASE_URL, one per server process (keyed by URL, so tests can switch databases)."""
+    return _engine(database_url())
+
+
+class DataKey(NamedTuple):
+    """What every cached frame is keyed by: which database, and its data version (bumped by every write,
+    in whichever process). Pages get it from `version()` once per rerun and pass it through."""
+
+    url: str
+    version: int
+
+
+def version() -> DataKey:
+    """The database's data version (one cheap query per rerun); part of every cache key below."""
+    return DataKey(database_url(), frames.data_version(engine()))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def units(data_version: DataKey) -> pd.DataFrame:
+    return frames.load_units(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def registry(data_version: DataKey) -> Registry:
+    return frames.load_registry(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def targets(data_version: DataKey) -> pd.DataFrame:
+    return frames.load_targets(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def values(data_version: DataKey, first: str | None = None, last: str | None = None) -> pd.DataFrame:
+    return frames.load_values(engine(), first=first, last=last)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def periods_with_data(data_version: DataKey) -> list[str]:
+    return frames.periods_with_data(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def settings(data_version: DataKey) -> dict:
+    return frames.settings(engine())
+
+
+# --- metrics -----------------------------------------------------------------------------------------
+# The Inputs bundle (frames plus the dense unit x month x element cube built on first use) is shared by
+# every session of the process as a resource: it is read-only and large, so it is not copied per call as
+# st.cache_data would. The small result frames are cached as data.
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _inputs(key: DataKey) -> metrics.Inputs:
+    return metrics.Inputs(**frames.metric_frames(_engine(key.url)))
+
+
+def inputs(key: DataKey) -> metrics.Inputs:
+    """Everything the metrics engine reads, for this database and data version."""
+    return _inputs(key)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def kpis(key: DataKey, period: str, level: str = "province", kind: str = "month", merged: bool = False) -> pd.DataFrame:
+    return metrics.kpis(_inputs(key), period, level=level, kind=kind, merged=merged)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trend(key: DataKey, last: str, level: str = "province", kind: str = "month", n_months: int = 12,
+          first: str | None = None, merged: bool = False) -> pd.DataFrame:
+    return metrics.trend(_inputs(key), last, level=level, kind=kind, n_months=n_months, first=first, merged=merged)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def outlook(key: DataKey, period: str, level: str = "province", merged: bool = False) -> pd.DataFrame:
+    return metrics.outlook(_inputs(key), period, level=level, merged=merged)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def weak_localities(key: DataKey, period: str) -> metrics.WeakList:
+    return metrics.weak_localities(_inputs(key), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def completeness(key: DataKey, period: str) -> pd.DataFrame:
+    return metrics.completeness(_inputs(key), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def completeness_units(key: DataKey, periods: tuple[str, ...]) -> pd.DataFrame:
+    return metrics.completeness_units(_inputs(key), list(periods))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scorecard(key: DataKey, period: str, kind: str = "month") -> metrics.Scorecard:
+    return metrics.scorecard(_inputs(key), period, kind=kind)
+
+
+# --- as of today: a return not yet due is "pending", not "missing" (the standing agency's pages) -------
+
+
+def local_today(key: DataKey) -> dt.date:
+    """Today in the province's time zone (setting `timezone_offset_hours`)."""
+    offset = dt.timedelta(hours=int(settings(key)["timezone_offset_hours"]))
+    return (dt.datetime.now(dt.timezone.utc) + offset).date()
+
+
+def _as_of(key: DataKey, day: dt.date) -> dt.datetime:
+    """An instant whose local date is `day` (the metrics compare due dates with the local date only)."""
+    tz = dt.timezone(dt.timedelta(hours=int(settings(key)["timezone_offset_hours"])))
+    return dt.datetime.combine(day, dt.time(12), tz)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def weak_localities_on(key: DataKey, period: str, day: dt.date) -> metrics.WeakList:
+    """The month's weak units judged on local date `day` (pass `local_today(key)`)."""
+    return metrics.weak_localities(_inputs(key), period, as_of=_as_of(key, day))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def completeness_units_on(key: DataKey, periods: tuple[str, ...], day: dt.date) -> pd.DataFrame:
+    """Each expected form x unit x month's return status judged on local date `day`."""
+    return metrics.completeness_units(_inputs(key), list(periods), as_of=_as_of(key, day))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def weak_reason_texts(key: DataKey, period: str, day: dt.date, lang: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The month's flag reasons in words (catalog sentences; province data, not any user's): per unit a
+    short line for the list and the full sentences."""
+    from ui import weak_view
+
+    reasons = weak_localities_on(key, period, day).reasons
+    names = {i.code: i.name(lang) for i in registry(key).indicators}
+    falling = int(settings(key)["weak_falling_months"])
+    return (weak_view.reason_summary(reasons, lang).to_dict(),
+            weak_view.reason_sentences(reasons, names, lang, falling).to_dict())
+
+
+def database_is_empty() -> bool:
+    """True when the database has no schema yet or holds no unit at all (a fresh installation)."""
+    eng = engine()
+    if migrate.current_revision(eng) is None:
+        return True
+    from sqlalchemy import func, select
+
+    from storage.models import Unit
+
+    with eng.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Unit)).scalar() == 0
+
+
+def ensure_ready(auto_sample: bool, progress) -> dict | None:
+    """Bring the schema to head; on an empty database, set up the province and (when `auto_sample`) load
+    the sample through the normal write path. `progress(done, total)` reports the sample load. Returns
+    the sample-load counts when a load happened."""
+    from storage.setup import ensure_db
+
+    with _seed_lock:
+        eng = engine()
+        empty = database_is_empty()
+        ensure_db(eng)
+        if empty and auto_sample:
+            from sample_data.seed import seed_sample
+
+            return seed_sample(eng, progress=progress)
+    return None

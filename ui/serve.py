@@ -1,0 +1,29 @@
+"""Start the dashboard: `python -m ui.serve [options of streamlit run]` is `streamlit run app.py [options]`
+without Streamlit's "Page not found" on the first request of a fresh server.
+
+Why: a `pages/` folder beside app.py switches Streamlit's old multipage mode on for the first session of
+the process (`PagesManager.uses_pages_directory`); that session is routed through the folder's file
+names before app.py's `st.navigation` takes over, so a link to any page but the default one (e.g.
+/xu-huong) gets an English "Page not found" dialog once. app.py declares every page itself, so the old
+mode is switched off before the server starts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""The "Nộp số liệu" page's two pieces: the template download and the upload flow (files in, a dry run
+with a preview and every located problem, column mappings for headers in an office's own wording, then a
+confirm that stores). Rules live in the loaders (and access control in services); this is display only.
+
+The submitter is the signed-in actor (`ui.session.current_actor`): templates come from
+`services.templates.template_for` and files go through `services.submissions.submit_files` (the actor's
+units, the lock rules, the audit trail). A submitter is offered only their own units.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+import pandas as pd
+import streamlit as st
+
+import i18n
+from domain import periods
+from services import permissions
+from ui import data, session
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "tsv", "xls", "ods"]  # .xls/.ods accepted to explain "save as .xlsx"
+IGNORE = "ignore"
+FIRST_MONTH = "2024-01"
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    return i18n.t(key, lang, **kw)
+
+
+def _months(settings: dict) -> list[str]:
+    """Reporting months from the first one to the current month (Vietnam time), newest first."""
+    tz = dt.timezone(dt.timedelta(hours=int(settings["timezone_offset_hours"])))
+    now = periods.of_date(dt.datetime.now(tz).date())
+    return periods.span(FIRST_MONTH, now)[::-1]
+
+
+def template_section(lang: str) -> None:
+    """Pick a form, a month and (optionally) one unit; download the template."""
+    from loaders.template import form_units
+
+    version = data.version()
+    registry, units, settings = data.registry(version), data.units(version), data.settings(version)
+    st.subheader(_t("submissions.template_heading", lang))
+    cols = st.columns(3)
+    form = cols[0].selectbox(_t("submissions.form", lang), [f.code for f in registry.forms],
+                             format_func=lambda c: registry.form_by_code[c].name(lang), key="tpl_form")
+    months = _months(settings)
+    period = cols[1].selectbox(_t("period.picker", lang), months, index=min(1, len(months) - 1),
+                               format_func=lambda p: i18n.fmt_period(p, lang), key="tpl_period")
+    rows = form_units(registry, units, form, period)
+    names = {r.code: (r.name_vi if lang == "vi" else r.name_en) for r in rows.itertuples()}
+    actor = session.current_actor()
+    if actor is not None and permissions.scope(actor.role, "download_template") == "own":
+        names = {c: n for c, n in names.items() if c in actor.unit_codes}  # a submitter: their own units
+        choices = list(names)
+    else:
+        choices = [""] + list(names)
+    unit = cols[2].selectbox(_t("submissions.unit", lang), choices,
+                             format_func=lambda c: _t("submissions.all_units", lang, count=len(names)) if c == "" else f"{names[c]} ({c})",
+                             key="tpl_unit")
+    suffix = f"_{unit}" if unit else ""
+    if not choices:
+        st.info(_t("submissions.no_units_for_form", lang), icon=":material/info:")
+        return
+
+    def content() -> bytes:
+        from services.templates import template_for  # authorised for the signed-in user, and audited
+
+        return template_for(data.engine(), actor, form, period, unit=unit or None, lang=lang)
+
+    st.download_button(_t("submissions.download_template", lang), content,
+                       file_name=f"bieu_{form}_{period}{suffix}.xlsx", mime=XLSX, icon=":material/download:",
+                       key="tpl_download")
+    st.caption(_t("submissions.template_caption", lang))
+
+
+def _submit(files: list[tuple[str, bytes]], lang: str, **options):
+    """The loaders' report, or None after telling the user why nothing could be done (a refusal from access
+    control, or a fault: shown as a message, never as a traceback; the fault goes to the server log)."""
+    engine = data.engine()
+    actor = session.current_actor()
+    try:
+        from services.submissions import submit_files  # authorised for the signed-in user, and audited
+
+        return submit_files(engine, actor, files, **options)
+    except Exception as exc:  # noqa: BLE001 - the page reports, it does not crash
+        if hasattr(exc, "message") and callable(exc.message):
+            st.error(exc.message(lang))
+        else:
+            logging.getLogger(__name__).exception("upload failed")
+            st.error(_t("submissions.failed", lang))
+        return None
+
+
+def _key(files: list[tuple[str, bytes]], options: dict) -> str:
+    digest = hashlib.sha256()
+    for name, content in files:
+        digest.update(name.encode() + hashlib.sha256(content).digest())
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def upload_flow(lang: str) -> None:
+    """Files in → dry run (preview, problems, error workbooks, column mappings) → confirm → stored."""
+    version = data.version()
+    registry, units, settings = data.registry(version), data.units(version), data.settings(version)
+    st.subheader(_t("submissions.upload_heading", lang))
+    uploaded = st.file_uploader(_t("submissions.files", lang), type=UPLOAD_TYPES, accept_multiple_files=True,
+                                key="upload_files", help=_t("submissions.files_help", lang, max_mb=settings["max_upload_mb"]))
+    cols = st.columns(3)
+    months = _months(settings)
+    period = cols[0].selectbox(_t("submissions.month_if_missing", lang), [None] + months,
+                               format_func=lambda p: _t("submissions.from_file", lang) if p is None else i18n.fmt_period(p, lang),
+                               key="upload_period")
+    form = cols[1].selectbox(_t("submissions.form_if_missing", lang), [None] + [f.code for f in registry.forms],
+                             format_func=lambda c: _t("submissions.from_file", lang) if c is None else registry.form_by_code[c].name(lang),
+                             key="upload_form")
+    unit_names = {r.code: (r.name_vi if lang == "vi" else r.name_en) for r in units.itertuples() if r.level != "province"}
+    unit = cols[2].selectbox(_t("submissions.unit_if_missing", lang), [None] + sorted(unit_names),
+                             format_func=lambda c: _t("submissions.from_file", lang) if c is None else f"{unit_names[c]} ({c})",
+                             key="upload_unit")
+    if not uploaded:
+        st.caption(_t("submissions.upload_caption", lang))
+        _show_stored(lang)
+        return
+    files = [(f.name, f.getvalue()) for f in uploaded]
+    mapping: dict[str, str] = st.session_state.setdefault("upload_mapping", {})
+    options = {"period": period, "form": form, "unit": unit, "mapping": dict(mapping) or None}
+    key = _key(files, options)
+    check = st.button(_t("submissions.check", lang), type="primary", icon=":material/fact_check:", key="upload_check")
+    if check or st.session_state.pop("upload_autocheck", False):
+        with st.spinner(_t("submissions.checking", lang)):
+            report = _submit(files, lang, dry_run=True, **options)
+        st.session_state.pop("upload_result", None)
+        if report is None:
+            st.session_state.pop("upload_report", None)
+            return
+        st.session_state["upload_report"] = (key, report)
+    held = st.session_state.get("upload_report")
+    if held is None or held[0] != key:
+        _show_stored(lang)
+        return
+    report = held[1]
+    _show_report(report, dict(files), registry, units, lang)
+    _mapping_editor(report, registry, form, lang)
+    accepted = [f for f in report.files if f.status == "accepted"]
+    if accepted:
+        save = bool(st.session_state.get("upload_mapping")) and st.checkbox(
+            _t("submissions.save_mapping", lang), value=True, key="upload_save_mapping")
+        label = _t("submissions.confirm", lang, count=len(accepted))
+        if st.button(label, type="primary", icon=":material/cloud_upload:", key="upload_confirm"):
+            with st.spinner(_t("submissions.storing", lang)):
+                result = _submit(files, lang, dry_run=False, save_mapping=save, **options)
+            if result is None:
+                return
+            st.session_state["upload_result"] = result
+            st.session_state.pop("upload_report", None)
+            st.session_state["upload_mapping"] = {}
+            st.rerun()
+    else:
+        st.warning(_t("submissions.nothing_to_store", lang))
+
+
+def _show_stored(lang: str) -> None:
+    result = st.session_state.get("upload_result")
+    if result is None:
+        return
+    for f in result.files:
+        if f.stored:
+            st.success(_t("submissions.stored", lang, file=f.name, id=f.submission_id, added=f.added, changed=f.changed,
+                          unchanged=f.unchanged, warnings=len(f.warnings)))
+        elif f.status == "duplicate":
+            st.info(f"{f.name}: " + " ".join(p.message(lang) for p in f.problems))
+        else:
+            st.error(f"{f.name}: " + " ".join(p.message(lang) for p in f.errors))
+
+
+def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFrame, lang: str) -> None:
+    names = dict(zip(units["code"], units["name_vi" if lang == "vi" else "name_en"]))
+    for i, f in enumerate(report.files):
+        status = _t(f"loaders.status.{f.status}" + ("_dry" if f.status == "accepted" else ""), lang)
+        with st.container(border=True):
+            icon = {"accepted": "✔", "rejected": "✖", "duplicate": "="}[f.status]
+            st.markdown(f"**{icon} {f.name}** — {status}")
+            if f.values:
+                st.caption(_t("loaders.cli.what", lang, values=i18n.fmt_int(len(f.values), lang), units=len(f.units),
+                              months=", ".join(i18n.fmt_period_short(p) for p in f.periods)).lstrip(" —"))
+                st.dataframe(_preview(f, registry, names, lang), hide_index=True, width="stretch")
+            if f.problems:
+                st.dataframe(_problem_table(f.problems, names, registry, lang), hide_index=True, width="stretch")
+            if f.errors or f.warnings:
+                content = contents.get(f.name, b"")
+
+                def workbook(f=f, content=content) -> bytes:
+                    from loaders.error_workbook import build
+
+                    return build(f.name, content, f.problems, lang)
+
+                st.download_button(_t("submissions.error_workbook", lang), workbook, file_name=f"{f.name.rsplit('.', 1)[0]}_loi.xlsx",
+                                   mime=XLSX, icon=":material/download:", key=f"upload_errors_{i}")
+
+
+def _preview(f, registry, names: dict, lang: str) -> pd.DataFrame:
+    frame = pd.DataFrame([(v.unit_code, v.period, v.element_code, v.value) for v in f.values],
+                         columns=["unit", "period", "element", "value"])
+    wide = frame.pivot_table(index=["unit", "period"], columns="element", values="value", aggfunc="last")
+    order = [e.code for e in registry.elements if e.code in wide.columns]
+    wide = wide[order].reset_index()
+    out = pd.DataFrame({
+        _t("submissions.col_unit", lang): [f"{names.get(u, u)} ({u})" for u in wide["unit"]],
+        _t("submissions.col_month", lang): [i18n.fmt_period_short(p) for p in wide["period"]],
+    })
+    for code in order:
+        out[registry.element_by_code[code].name(lang)] = [i18n.fmt_int(v, lang) for v in wide[code]]
+    return out
+
+
+def _problem_table(problems, names: dict, registry, lang: str) -> pd.DataFrame:
+    rows = []
+    for p in problems:
+        element = registry.element_by_code.get(p.element)
+        rows.append({
+            _t("loaders.error_workbook.col_severity", lang): _t(f"loaders.severity.{p.severity}", lang),
+            _t("submissions.col_where", lang): p.where(lang),
+            _t("submissions.col_unit", lang): names.get(p.unit, p.unit or ""),
+            _t("loaders.error_workbook.col_element", lang): element.name(lang) if element else (p.element or ""),
+            _t("loaders.error_workbook.col_message", lang): p.message(lang),
+            _t("loaders.error_workbook.col_hint", lang): p.hint(lang),
+        })
+    return pd.DataFrame(rows)
+
+
+def _mapping_editor(report, registry, form: str | None, lang: str) -> None:
+    """For headers nobody could match: which element each one holds (or to read past it)."""
+    unmatched = {}
+    for f in report.files:
+        for u in f.unmatched:
+            unmatched.setdefault(u.header, (f.form or form, u))
+    if not unmatched:
+        return
+    st.markdown(f"**{_t('submissions.mapping_heading', lang)}**")
+    st.caption(_t("submissions.mapping_caption", lang))
+    mapping: dict[str, str] = st.session_state.setdefault("upload_mapping", {})
+    pending = dict(mapping)
+    for i, (header, (form_code, u)) in enumerate(sorted(unmatched.items())):
+        f_obj = registry.form_by_code.get(form_code) if form_code else None
+        codes = list(f_obj.elements) if f_obj else [e.code for e in registry.elements]
+        options = ["", *codes, IGNORE]
+        current = pending.get(header, "")
+        choice = st.selectbox(
+            _t("submissions.mapping_for", lang, header=header, sheet=u.sheet),
+            options, index=options.index(current) if current in options else 0,
+            format_func=lambda c: _t("submissions.mapping_choose", lang) if c == "" else (
+                _t("submissions.mapping_ignore", lang) if c == IGNORE else f"{registry.element_by_code[c].name(lang)} ({c})"),
+            key=f"upload_map_{i}")
+        if choice:
+            pending[header] = choice
+        else:
+            pending.pop(header, None)
+    if st.button(_t("submissions.recheck", lang), icon=":material/refresh:", key="upload_recheck"):
+        st.session_state["upload_mapping"] = pending
+        st.session_state["upload_autocheck"] = True
+        st.rerun()

@@ -1,0 +1,190 @@
+"""Địa phương: units of one level compared on an indicator (ranked bars with the target), across all
+indicators (a status heat map), and in a sortable table that downloads as CSV and Excel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import i18n
+from ui import charts, data
+from ui.cards import status_legend_markdown
+from ui.data import DataKey
+from ui.theme import status_text
+from ui.views import common
+
+EDGE = 10  # units shown at each end of a long ranking
+SHOW = ("edges", "all")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def ranking(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> pd.DataFrame:
+    """The level's units for one indicator, best first (metrics' rank; units without figures last), with
+    the name shown on the chart (`label`: rank and name) and the hover text; only units in `allowed`
+    (None: all)."""
+    k = common.within(data.kpis(key, period, level), allowed)
+    rows = k[k["indicator_code"] == indicator].copy()
+    names = common.unit_names(key, lang)
+    rows["name"] = rows["unit_code"].map(lambda c: names.get(c, c))
+    rows["rank_sort"] = rows["rank"].astype("float64").fillna(float("inf"))
+    rows = rows.sort_values(["rank_sort", "name"]).drop(columns="rank_sort").reset_index(drop=True)
+    rows["label"] = [f"{int(r)}. {n}" if common.finite(r) else n for r, n in zip(rows["rank"], rows["name"])]
+    rows["hover"] = [
+        charts.hover_text(
+            r.name,
+            f"{i18n.t('charts.value', lang)}: {common.pct(r.value, lang)}",
+            f"{i18n.t('charts.target', lang)}: {common.target_pct(r.target, lang)} ({common.points(r.gap_pp, lang)})" if common.finite(r.target) else "",
+            f"{i18n.t('charts.status', lang)}: {status_text(r.status, lang)}",
+            i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if common.finite(r.rank) else "",
+            i18n.t("charts.ratio", lang, numerator=common.integer(r.numerator, lang), denominator=common.integer(r.denominator, lang)),
+            i18n.t("charts.change", lang, change=common.points(r.change_mom_pp, lang)) if common.finite(r.change_mom_pp) else "",
+        )
+        for r in rows.itertuples()
+    ]
+    return rows
+
+
+def ranked_count(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> int:
+    rows = ranking(key, period, level, indicator, lang, allowed)
+    return int(rows["value"].notna().sum())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def long_ranking(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> bool:
+    """Whether the ranking is long enough to show its two ends only (the "show" switch appears)."""
+    return ranked_count(key, period, level, indicator, lang, allowed) > 2 * EDGE + 5
+
+
+def _shown(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
+           allowed: frozenset[str] | None) -> tuple[pd.DataFrame, int | None, int]:
+    """The rows drawn, where the gap goes (after the top rows) and how many units the gap hides."""
+    rows = ranking(key, period, level, indicator, lang, allowed)
+    ranked = rows[rows["value"].notna()]
+    if show == "all" or not long_ranking(key, period, level, indicator, lang, allowed):
+        return ranked, None, 0
+    return pd.concat([ranked.head(EDGE), ranked.tail(EDGE)]), EDGE, len(ranked) - 2 * EDGE
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def draw_bars(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
+              allowed: frozenset[str] | None = None) -> None:
+    rows, gap_after, hidden = _shown(key, period, level, indicator, show, lang, allowed)
+    everything = ranking(key, period, level, indicator, lang, allowed)
+    if rows.empty:
+        st.info(i18n.t("leaders.localities.no_data", lang))
+        return
+    fig = charts.ranked_bars(rows, lang, gap_label=i18n.t("charts.gap_rows", lang, count=hidden) if gap_after else None,
+                             gap_after=gap_after)
+    st.plotly_chart(fig, config=charts.CONFIG)
+    missing = everything[everything["value"].isna()]
+    if len(missing):
+        st.caption(i18n.t("leaders.localities.without_figures", lang, count=len(missing), names=", ".join(missing["name"])))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
+                 allowed: frozenset[str] | None = None) -> None:
+    """Every indicator with figures at this level, for the units of the bar chart in the same order."""
+    rows, gap_after, hidden = _shown(key, period, level, indicator, show, lang, allowed)
+    if rows.empty:
+        return
+    k = data.kpis(key, period, level)
+    measured = k.groupby("indicator_code", sort=False)["value"].apply(lambda v: v.notna().any())
+    columns = [c for c in k["indicator_code"].drop_duplicates() if measured.get(c, False)]
+    short = common.short_names(key, lang)
+    names = dict(zip(rows["unit_code"], rows["label"]))
+    cells = k[k["unit_code"].isin(names) & k["indicator_code"].isin(columns)].copy()
+    cells["label"] = cells["unit_code"].map(names)
+    full = common.indicator_names(key, lang)
+    cells["hover"] = [
+        charts.hover_text(f"{lb} – {full[c]}", f"{i18n.t('charts.value', lang)}: {common.pct(v, lang)}",
+                          f"{i18n.t('charts.target', lang)}: {common.target_pct(t, lang)}", status_text(s, lang))
+        for lb, c, v, t, s in zip(cells["label"], cells["indicator_code"], cells["value"], cells["target"], cells["status"])
+    ]
+    labels = list(rows["label"])
+    if gap_after:
+        labels = labels[:gap_after] + [i18n.t("charts.gap_rows", lang, count=hidden)] + labels[gap_after:]
+    fig = charts.status_heatmap(cells, labels, {c: _wrap(short[c]) for c in columns}, lang)
+    st.plotly_chart(fig, config=charts.CONFIG)
+    st.markdown(status_legend_markdown(lang))
+    st.caption(i18n.t("leaders.localities.heatmap_caption", lang))
+
+
+def _wrap(text: str, width: int = 14) -> str:
+    """Break a column name over lines of about `width` characters (plotly wraps nothing by itself)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+# --- the table ---------------------------------------------------------------------------------------
+
+
+def _columns(lang: str) -> dict[str, str]:
+    keys = ("rank", "code", "unit", "value", "target", "gap", "expected", "status", "change", "numerator", "denominator")
+    return {k: i18n.t(f"leaders.localities.col_{k}", lang) for k in keys}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def table(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> pd.DataFrame:
+    """What the table shows and the downloads hold: numbers as numbers (fractions for rates, points for
+    differences), so that sorting and spreadsheets work; the page formats them for reading."""
+    rows = ranking(key, period, level, indicator, lang, allowed)
+    c = _columns(lang)
+    return pd.DataFrame({
+        c["rank"]: rows["rank"].astype("Int64"),
+        c["code"]: rows["unit_code"],
+        c["unit"]: rows["name"],
+        c["value"]: rows["value"],
+        c["target"]: rows["target"],
+        c["gap"]: rows["gap_pp"].round(2),
+        c["expected"]: rows["expected"],
+        c["status"]: [status_text(s, lang) for s in rows["status"]],
+        c["change"]: rows["change_mom_pp"].round(2),
+        c["numerator"]: rows["numerator"].astype("Int64"),
+        c["denominator"]: rows["denominator"].astype("Int64"),
+    })
+
+
+def percent_columns(lang: str) -> list[str]:
+    c = _columns(lang)
+    return [c["value"], c["target"], c["expected"]]
+
+
+def integer_columns(lang: str) -> list[str]:
+    c = _columns(lang)
+    return [c["rank"], c["numerator"], c["denominator"]]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> None:
+    """The table, sortable by any column: cells keep their numbers (a click on a header sorts by value)
+    and show them in the reader's convention through a Styler. Building the Styler costs about a tenth of
+    a second, so the element is cached and replayed."""
+    frame = table(key, period, level, indicator, lang, allowed)
+    c = _columns(lang)
+    fmt = {col: (lambda v: common.pct(v, lang)) for col in (c["value"], c["expected"])}
+    fmt[c["target"]] = lambda v: common.target_pct(v, lang)
+    fmt[c["gap"]] = lambda v: common.signed(v, lang)
+    fmt[c["change"]] = lambda v: common.signed(v, lang)
+    for col in (c["numerator"], c["denominator"]):
+        fmt[col] = lambda v: common.integer(v, lang)
+    fmt[c["rank"]] = lambda v: str(int(v)) if common.finite(v) else "–"
+    styled = frame.drop(columns=[c["code"]]).style.format(fmt, na_rep="–")
+    st.dataframe(styled, hide_index=True, width="stretch",
+                 column_config={c["unit"]: st.column_config.TextColumn(pinned=True)})
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def measured(key: DataKey, period: str, level: str) -> list[str]:
+    """The indicators with figures for some unit of the level that month, in registry order (communes
+    report no hospital fees; departments no ID cards)."""
+    k = data.kpis(key, period, level)
+    with_data = set(k.loc[k["value"].notna(), "indicator_code"])
+    return [c for c in k["indicator_code"].drop_duplicates() if c in with_data]

@@ -1,0 +1,227 @@
+"""Tổng quan: the province's cards, its trend for one indicator, and what changed this month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+import i18n
+from domain import periods as periods_mod
+from ui import charts, data
+from ui.cards import Card, card_grid, md_escape, status_counts_markdown
+from ui.data import DataKey
+from ui.views import common
+
+SPARK_MONTHS = 12
+CHANGES_SHOWN = 5
+FLAGS_SHOWN = 8
+
+
+# --- cards ------------------------------------------------------------------------------------------
+
+
+def _card(row, label: str, spark: tuple[float, ...], lang: str, source: str | None = None) -> Card:
+    change = row.change_mom_pp
+    lines = [f"{i18n.t('overview.target', lang)}: {common.target_pct(row.target, lang)}"]
+    if common.finite(row.expected) and row.status not in ("met", "no_data"):
+        lines.append(i18n.t("cards.glide_gap", lang, expected=common.pct(row.expected, lang), gap=common.points(row.gap_pp, lang)))
+    elif common.finite(row.gap_pp):
+        lines.append(i18n.t("cards.gap", lang, gap=common.points(row.gap_pp, lang)))
+    if source:
+        lines.append(source)
+    reporting = i18n.t("cards.reporting", lang, n=row.n_reporting, total=row.n_units)
+    if row.n_carried:
+        reporting += " " + i18n.t("cards.carried", lang, n=row.n_carried)
+    help_text = (f"{i18n.t('overview.numerator', lang)}: {common.integer(row.numerator, lang)} · "
+                 f"{i18n.t('overview.denominator', lang)}: {common.integer(row.denominator, lang)} · {reporting}")
+    return Card(
+        code=row.indicator_code, label=label, value=common.pct(row.value, lang), status=row.status,
+        delta=common.points(change, lang) if common.finite(change) else None,
+        direction=common.direction(change),
+        lines=tuple(lines), spark=spark, help=help_text,
+    )
+
+
+def _sparks(trend: pd.DataFrame, unit_code: str | None = None) -> dict[tuple[str, str], tuple[float, ...]]:
+    out = {}
+    for (unit, code), part in trend.groupby(["unit_code", "indicator_code"], sort=False):
+        values = part.sort_values("period")["value"].dropna()
+        out[(unit, code)] = tuple(round(float(v) * 100, 2) for v in values)
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cards(key: DataKey, period: str, lang: str) -> list[Card]:
+    """One card per indicator of the registry: the province's localities together; an indicator that only
+    departments report (hospital and school fees) shows the reporting department's own figure, named."""
+    names = common.indicator_names(key, lang)
+    units = common.unit_names(key, lang)
+    province = data.kpis(key, period, "province")
+    sparks = _sparks(data.trend(key, period, "province", n_months=SPARK_MONTHS))
+    departments = data.kpis(key, period, "department")
+    out = []
+    for row in province.itertuples():
+        if row.status != "no_data":
+            out.append(_card(row, names[row.indicator_code], sparks.get((row.unit_code, row.indicator_code), ()), lang))
+            continue
+        reporting = departments[(departments["indicator_code"] == row.indicator_code) & departments["value"].notna()]
+        if len(reporting) == 1:
+            dept = next(reporting.itertuples())
+            dept_sparks = _sparks(data.trend(key, period, "department", n_months=SPARK_MONTHS))
+            out.append(_card(dept, names[row.indicator_code], dept_sparks.get((dept.unit_code, dept.indicator_code), ()), lang,
+                             source=i18n.t("cards.reported_by", lang, unit=units.get(dept.unit_code, dept.unit_code))))
+        else:
+            card = _card(row, names[row.indicator_code], (), lang)
+            if len(reporting):
+                listed = " · ".join(f"{units.get(r.unit_code, r.unit_code)}: {common.pct(r.value, lang)}" for r in reporting.itertuples())
+                card = replace(card, lines=card.lines + (i18n.t("cards.departments", lang, list=listed),))
+            out.append(card)
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def draw_cards(key: DataKey, period: str, lang: str, columns: int = 3) -> None:
+    shown = cards(key, period, lang)
+    st.markdown(status_counts_markdown([c.status for c in shown], lang))
+    card_grid(shown, lang, columns)
+
+
+# --- trend ------------------------------------------------------------------------------------------
+
+
+def trend_start(key: DataKey, period: str) -> str:
+    """January of the previous year, or the first month with figures when later."""
+    first = periods_mod.make(periods_mod.year(period) - 1, 1)
+    held = common.months(key)
+    return max(first, held[0]) if held else first
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def default_indicator(key: DataKey, period: str) -> str:
+    """The first indicator of the registry with figures for the province that month."""
+    province = data.kpis(key, period, "province")
+    with_data = province.loc[province["status"] != "no_data", "indicator_code"]
+    return with_data.iloc[0] if len(with_data) else province["indicator_code"].iloc[0]
+
+
+def trend_series(key: DataKey, period: str, indicator: str, level: str, unit_codes: tuple[str, ...], lang: str,
+                 first: str, glide_year_only: bool = True) -> pd.DataFrame:
+    """`period, unit_code, label, value, target, expected` for the chart; the glide path kept for the
+    year of `period` only (each year has its own, and joining them draws a saw)."""
+    tr = data.trend(key, period, level, first=first)
+    tr = tr[(tr["indicator_code"] == indicator) & tr["unit_code"].isin(unit_codes)]
+    names = common.unit_names(key, lang)
+    out = tr[["period", "unit_code", "value", "target", "expected"]].copy()
+    if glide_year_only:
+        out.loc[out["period"].str[:4] != period[:4], "expected"] = float("nan")
+    out["label"] = out["unit_code"].map(lambda c: names.get(c, c))
+    out["order"] = out["unit_code"].map({c: i for i, c in enumerate(unit_codes)})
+    return out.sort_values(["order", "period"]).drop(columns="order").reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def draw_trend(key: DataKey, period: str, indicator: str, lang: str) -> None:
+    province = data.kpis(key, period, "province")
+    code = province["unit_code"].iloc[0]
+    series = trend_series(key, period, indicator, "province", (code,), lang, trend_start(key, period))
+    outlook = data.outlook(key, period, "province")
+    outlook = outlook[outlook["indicator_code"] == indicator]
+    if series["value"].notna().sum() == 0:
+        st.info(i18n.t("leaders.overview.trend_no_data", lang))
+        return
+    fig = charts.trend_chart(series, lang, outlook=outlook)
+    st.plotly_chart(fig, config=charts.CONFIG, key=None)
+    row = outlook.iloc[0] if len(outlook) else None
+    if row is not None and common.finite(row["projected_december"]) and common.finite(row["target"]) and row["months_left"] > 0:
+        key_text = "leaders.overview.outlook_on_course" if bool(row["on_course"]) else "leaders.overview.outlook_short"
+        st.caption(i18n.t(key_text, lang, projected=common.pct(row["projected_december"], lang),
+                          target=common.target_pct(row["target"], lang), needed=common.points(row["needed_gain_pp"], lang)))
+    st.caption(i18n.t("leaders.overview.trend_caption", lang))
+
+
+# --- what changed --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Changes:
+    gains: tuple[str, ...]
+    drops: tuple[str, ...]
+    comparable: bool  # the units existed last month too
+    new_flags: tuple[str, ...]
+    n_new: int
+    n_cleared: int
+    n_flagged: int
+    flags_comparable: bool
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def changes(key: DataKey, period: str, lang: str, allowed: frozenset[str] | None = None, today: dt.date | None = None) -> Changes:
+    """Biggest gains and drops among the localities of the month, and the units flagged this month but
+    not the month before, judged on local date `today` as the weak-localities page does (a return not
+    yet due is not missing); only units in `allowed` (None: all)."""
+    level = common.reporting_level(key, period)
+    k = common.within(data.kpis(key, period, level), allowed)
+    names = common.unit_names(key, lang)
+    indicators = common.indicator_names(key, lang)
+    moved = k[k["change_mom_pp"].notna() & (k["change_mom_pp"] != 0)]
+
+    def line(r) -> str:
+        return (f"**{md_escape(names.get(r.unit_code, r.unit_code))}** · {md_escape(indicators[r.indicator_code])}: "
+                f"{md_escape(common.pct(r.value, lang))} ({common.arrow(r.change_mom_pp)} {md_escape(common.points(r.change_mom_pp, lang))})")
+
+    gains = tuple(line(r) for r in moved[moved["change_mom_pp"] > 0].nlargest(CHANGES_SHOWN, "change_mom_pp").itertuples())
+    drops = tuple(line(r) for r in moved[moved["change_mom_pp"] < 0].nsmallest(CHANGES_SHOWN, "change_mom_pp").itertuples())
+
+    today = today or data.local_today(key)
+    now = common.within(data.weak_localities_on(key, period, today).units, allowed)
+    prev_period = common.previous(period)
+    comparable_flags = prev_period in common.months(key)
+    before = common.within(data.weak_localities_on(key, prev_period, today).units, allowed) if comparable_flags else now.iloc[0:0]
+    new = now[~now["unit_code"].isin(before["unit_code"])] if comparable_flags else now.iloc[0:0]
+    cleared = before[~before["unit_code"].isin(now["unit_code"])]
+    rule_names = {r: i18n.t(f"metrics.rule.{r}", lang) for r in ("missing", "late", "below_target", "behind", "bottom_of_peers", "falling")}
+
+    def flag_line(r) -> str:
+        rules = ", ".join(rule_names.get(x, x) for x in str(r.rules).split(",") if x)
+        return (f"**{md_escape(names.get(r.unit_code, r.unit_code))}** · {md_escape(i18n.t(f'metrics.severity.{r.severity}', lang))} "
+                f"({md_escape(i18n.t('leaders.overview.points', lang, points=r.points))}): {md_escape(rules)}")
+
+    return Changes(
+        gains=gains, drops=drops, comparable=bool(k["change_mom_pp"].notna().any()),
+        new_flags=tuple(flag_line(r) for r in new.head(FLAGS_SHOWN).itertuples()), n_new=len(new), n_cleared=len(cleared),
+        n_flagged=len(now), flags_comparable=comparable_flags,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def draw_changes(key: DataKey, period: str, lang: str, allowed: frozenset[str] | None = None, today: dt.date | None = None) -> None:
+    c = changes(key, period, lang, allowed, today)
+    level = common.reporting_level(key, period)
+    st.caption(i18n.t("leaders.overview.changes_caption", lang, level=common.level_labels(key, period, lang)[level],
+                      previous=i18n.fmt_period_short(common.previous(period))))
+    left, middle, right = st.columns(3)
+    with left:
+        st.markdown(f"**{i18n.t('leaders.overview.gains', lang)}**")
+        _bullets(c.gains if c.comparable else (), i18n.t("leaders.overview.no_comparison" if not c.comparable else "leaders.overview.none", lang))
+    with middle:
+        st.markdown(f"**{i18n.t('leaders.overview.drops', lang)}**")
+        _bullets(c.drops if c.comparable else (), i18n.t("leaders.overview.no_comparison" if not c.comparable else "leaders.overview.none", lang))
+    with right:
+        st.markdown(f"**{i18n.t('leaders.overview.new_flags', lang, count=c.n_new)}**")
+        if not c.flags_comparable:
+            st.caption(i18n.t("leaders.overview.no_previous_month", lang))
+        else:
+            _bullets(c.new_flags, i18n.t("leaders.overview.none", lang))
+            if c.n_new > len(c.new_flags):
+                st.caption(i18n.t("leaders.overview.more", lang, count=c.n_new - len(c.new_flags)))
+            st.caption(i18n.t("leaders.overview.flag_totals", lang, flagged=c.n_flagged, cleared=c.n_cleared))
+
+
+def _bullets(lines, empty: str) -> None:
+    if lines:
+        st.markdown("\n".join(f"- {line}" for line in lines))
+    else:
+        st.caption(empty)
