@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import completeness_grid, lang, upload
+from ui import completeness_grid, lang, session, upload
 
 language = lang.current()
 st.title(lang.t("submissions.title"))
-upload.template_section(language)
-st.divider()
-upload.upload_flow(language)
+actor = session.current_actor()
+# The standing agency opens the page for the grid and the templates; only a role that submits uploads.
+if session.allowed(actor, "download_template", language, show=False):
+    upload.template_section(language)
+if session.allowed(actor, "submit", language, show=False):
+    st.divider()
+    upload.upload_flow(language)
 
 # Who has submitted, who was late, who has not (units × months), below the upload flow.
 st.divider()

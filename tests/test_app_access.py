@@ -147,3 +147,12 @@ def test_an_administrator_searches_the_audit_trail(app):
     narrowed = trail.dataframe[0].value
     assert len(narrowed) >= 1 and set(narrowed["Người dùng"]) == {"demo_submitter"}
     assert list(narrowed["Kết quả"]).count("Không thành công") >= 1
+
+
+def test_the_standing_agency_sees_who_has_not_submitted_but_uploads_nothing(app):
+    at, _ = app
+    sign_in(at.run(), "demo_standing")
+    assert _open(at, "pages/submissions.py") == TITLES["submissions"]
+    assert not at.get("file_uploader")  # no upload for a role that does not submit
+    assert any(s.key == "tpl_unit" for s in at.selectbox)  # templates, for any unit
+    assert at.dataframe  # the units × months completeness grid

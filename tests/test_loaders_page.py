@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from services import locks
 from services.permissions import Actor
 from storage import frames
 from storage.db import make_engine
@@ -17,12 +18,20 @@ TIMEOUT = 180
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+ADMIN = Actor("quan.tri", "admin")
+
+
 @pytest.fixture
 def page(monkeypatch, db_url):
+    """The page as an administrator, with 05/2024 (long locked: its deadline passed) opened again for
+    corrections, as an administrator does before a late file is taken."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    engine = make_engine(db_url)
+    locks.unlock(engine, ADMIN, "2024-05", "Nhận lại số liệu tháng 5/2024 của huyện Kỳ Sơn")
+    engine.dispose()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["actor"] = Actor("quan.tri", "admin")
+    at.session_state["actor"] = ADMIN
     at.run()
     at.switch_page("pages/submissions.py").run()
     assert not at.exception
@@ -63,7 +72,7 @@ def test_a_good_file_is_previewed_then_stored_on_confirm(page, db_url):
     assert not at.exception
     assert any("đã lưu" in s.value for s in at.success)
     assert frames.load_values(engine).set_index("element_code").loc["dossiers_received", "value"] == 1000
-    assert frames.submissions(engine).iloc[0]["submitted_by"] == "web"
+    assert frames.submissions(engine).iloc[0]["submitted_by"] == "quan.tri"  # the signed-in user
 
 
 def test_a_bad_file_shows_every_located_problem_and_the_error_workbook(page, db_url):

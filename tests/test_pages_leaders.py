@@ -402,8 +402,13 @@ def test_trends_show_any_indicators_for_any_units_with_the_december_outlook(monk
 
 def test_trends_of_one_unit_show_its_glide_path(monkeypatch, sample_url):
     at = open_page(monkeypatch, sample_url, PAGES["trends"], {"level": "province", "ind": "online_payment_rate"})
-    names_shown = {t["name"] for t in plotly_specs(at)[0]["data"]}
+    traces = plotly_specs(at)[0]["data"]
+    names_shown = {t["name"] for t in traces}
     assert {"Tỉnh Nghệ An", "Chỉ tiêu", "Lộ trình", "Dự báo tháng 12"} <= names_shown
+    # Each year's glide path is its own line: none runs from a December into the next January.
+    glide = [t for t in traces if t["name"] == "Lộ trình"]
+    assert len(glide) >= 2 and all(len({x[-4:] for x in t["x"]}) == 1 for t in glide)
+    assert sum(t.get("showlegend", True) for t in glide) == 1  # one legend entry
 
 
 def test_trends_month_span_comes_from_the_address(monkeypatch, sample_url):

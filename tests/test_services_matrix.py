@@ -61,7 +61,8 @@ def test_every_page_of_the_app_is_declared_in_the_matrix():
 @pytest.mark.parametrize("role, present, absent", [
     ("admin", {"overview", "users", "audit", "locks", "targets", "submissions"}, set()),
     ("leader", {"overview", "flags", "followups"}, {"users", "audit", "locks", "targets", "submissions", "reports"}),
-    ("standing", {"overview", "flags", "followups", "reports"}, {"users", "audit", "targets", "submissions"}),
+    # The standing agency opens Nộp số liệu for the completeness grid and the templates (it does not upload).
+    ("standing", {"overview", "flags", "followups", "reports", "submissions"}, {"users", "audit", "targets"}),
     ("submitter", {"overview", "submissions", "templates"}, {"flags", "followups", "users", "audit", "reports"}),
     ("viewer", {"overview", "flags"}, {"followups", "users", "audit", "submissions"}),
     (None, set(), {"overview", "users"}),

@@ -202,12 +202,18 @@ def trend_chart(series: pd.DataFrame, lang: str, *, title: str | None = None, ou
             fig.add_trace(_target_trace(part, x, lang, name=i18n.t("charts.target", lang) if single else f"{i18n.t('charts.target', lang)} – {label}",
                                         colour=TARGET_COLOUR if single else colour, faint=not single))
         if single and glide and part["expected"].notna().any():
-            fig.add_trace(go.Scatter(
-                x=x, y=part["expected"].tolist(), mode="lines", name=i18n.t("charts.glide", lang),
-                line={"color": GLIDE_COLOUR, "dash": "dot", "width": 2}, connectgaps=False,
-                customdata=[[_pct(v, lang)] for v in part["expected"]],
-                hovertemplate=f"{i18n.t('charts.glide', lang)} %{{x}}: %{{customdata[0]}}<extra></extra>",
-            ))
+            # One segment per year: each year's glide path starts afresh from the previous December's
+            # value, and a line from December to January would draw a climb that nobody planned.
+            years = part["period"].str[:4]
+            for n, year in enumerate(dict.fromkeys(years)):
+                seg = part[years == year]
+                fig.add_trace(go.Scatter(
+                    x=[i18n.fmt_period_short(p) for p in seg["period"]], y=seg["expected"].tolist(), mode="lines",
+                    name=i18n.t("charts.glide", lang), legendgroup="glide", showlegend=n == 0,
+                    line={"color": GLIDE_COLOUR, "dash": "dot", "width": 2}, connectgaps=False,
+                    customdata=[[_pct(v, lang)] for v in seg["expected"]],
+                    hovertemplate=f"{i18n.t('charts.glide', lang)} %{{x}}: %{{customdata[0]}}<extra></extra>",
+                ))
         if outlook is not None and not outlook.empty:
             row = outlook[outlook["unit_code"] == unit]
             if not row.empty and np.isfinite(row["projected_december"].iloc[0]) and np.isfinite(row["value"].iloc[0]):
