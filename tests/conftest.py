@@ -3,8 +3,9 @@ TEST_DATABASE_URL points at a server (skipped with the reason otherwise).
 
 - `db_url` / `engine`: a fresh database set up by init-db (units, elements, forms, indicators, targets;
   no submissions), one per test.
-- `sample_url` / `sample_engine`: the whole sample province loaded, one per test run and backend, to be
-  READ ONLY. `sample_copy_url` gives a writable copy per test.
+- `sample_url` / `sample_engine`: the whole sample province loaded (with its demo accounts, as after the
+  app's first start), one per test run and backend, to be READ ONLY. `sample_copy_url` gives a writable
+  copy per test.
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ class _Templates:
             init_db(engine)
             if kind == "sample":
                 from sample_data.seed import seed_sample
+                from services.demo import ensure_demo_accounts
 
                 seed_sample(engine)
+                ensure_demo_accounts(engine)  # as the app's first start does: every sample copy starts alike
             engine.dispose()
             self.urls[key] = url
         return self.urls[key]

@@ -71,6 +71,11 @@ def test_the_command_line_shows_the_message_not_a_traceback(db_url, tmp_path, ca
 
     engine = make_engine(db_url)
     _prepare(engine, case)
+    if "allowed_units" in case.options:
+        # A submitter's units come from their account: the file goes in as that user.
+        from services.users import add_user, cli_actor
+
+        add_user(engine, cli_actor(), "nhap.lieu.test", "submitter", unit_codes=sorted(case.options["allowed_units"]))
     before = _snapshot(engine)
     path = tmp_path / case.filename
     data = case.make()
@@ -80,7 +85,7 @@ def test_the_command_line_shows_the_message_not_a_traceback(db_url, tmp_path, ca
         if key == "period":
             args += ["--period", value]
     if "allowed_units" in case.options:
-        pytest.skip("a submitter's units come from their account: covered through services in test_loaders_cli")
+        args += ["--as", "nhap.lieu.test"]
     code = cli.main(args)
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err

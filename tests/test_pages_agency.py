@@ -379,7 +379,7 @@ def test_mismatched_passwords_add_no_user(sample):
     submit_buttons(at, "Thêm người dùng")[0].click().run()
     assert at.error[0].value == "Hai lần nhập mật khẩu không khớp."
     with sample.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(models.AppUser)).scalar() == 0
+        assert conn.execute(select(models.AppUser.username).where(models.AppUser.username == "nguoi.moi")).first() is None
 
 
 @pytest.mark.parametrize("who", [LEADER, STANDING, None])

@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 import cli
 from services import auth, demo, users, visibility
@@ -159,6 +159,9 @@ def test_a_real_user_ends_sample_mode_too(engine):
 def test_demo_accounts_on_the_real_sample(sample_copy_url, monkeypatch, capsys):
     engine = make_engine(sample_copy_url)
     try:
+        with engine.begin() as conn:  # the sample as seed-sample leaves it, before any start of the app
+            conn.execute(delete(models.UserUnit.__table__))
+            conn.execute(delete(models.AppUser.__table__))
         assert _cli(engine, monkeypatch, "users", "demo", "--json") == 0
         assert json.loads(capsys.readouterr().out)["created"] == [a[0] for a in demo.DEMO_ACCOUNTS]
         for name, role, *_ in demo.DEMO_ACCOUNTS:
