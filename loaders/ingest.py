@@ -324,7 +324,7 @@ def _write(engine: Engine, accepted: list[FileOutcome], checks: Callable | None,
             # was written; say so, so that the submitter sends them again, instead of failing the whole call.
             for o in group:
                 o.status = REJECTED
-                o.problems = [Problem("refused", o.name, params={"reason": _BUSY})] + o.problems
+                o.problems = [Problem("database_busy", o.name)] + o.problems
             continue
         for o, result in zip(group, results):
             _apply(o, result)
@@ -340,10 +340,6 @@ def _apply(o: FileOutcome, result) -> None:
 
 _LOCKED_IN = select(models.PeriodLock.__table__.c.period).where(
     models.PeriodLock.__table__.c.period.in_(bindparam("months", expanding=True)), models.PeriodLock.__table__.c.locked.is_(True))
-
-
-_BUSY = Text("cơ sở dữ liệu đang bận (nhiều tệp được gửi cùng lúc) nên tệp chưa được lưu; hãy gửi lại sau ít phút",
-             "the database stayed busy (many files sent at once), so the file was not stored; send it again in a few minutes")
 
 
 class _Refusal(Exception):

@@ -70,6 +70,8 @@ RULES: dict[str, str] = {
     "numerator_above_denominator": ERROR,
     # refusals from access control inside the write transaction
     "refused": ERROR,
+    # the database stayed locked through every retry (many writers at once): nothing was written
+    "database_busy": ERROR,
     # the same bytes again: nothing to do (not an error; the file is simply not stored twice)
     "duplicate_file": INFO,
     "duplicate_in_upload": INFO,
