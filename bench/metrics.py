@@ -68,28 +68,9 @@ def nation_data(registry: Registry, seed: int = 766) -> tuple[pd.DataFrame, pd.D
     kinds = {e.code: e.kind for e in registry.elements}
     rng = np.random.default_rng(seed)
     n_m, n_c = len(periods), len(communes)
-    t = np.arange(n_m)[:, None] / n_m
-    people = rng.uniform(4_000, 60_000, n_c)[None, :]
-    volume = np.maximum(1, np.round(people * 0.026 * rng.uniform(0.8, 1.2, (n_m, n_c))))
-    rate = lambda lo, hi: np.clip(lo + (hi - lo) * t + rng.normal(0, 0.03, (n_m, n_c)), 0, 1)  # noqa: E731
-    data = {
-        "dossiers_received": volume,
-        "dossiers_received_online": np.round(volume * rate(0.45, 0.9)),
-        "dossiers_full_online": np.round(volume * rate(0.25, 0.6)),
-        "dossiers_resolved": np.round(volume * 0.95),
-        "dossiers_digitized": np.round(volume * rate(0.5, 0.95)),
-        "dossiers_with_fee": np.round(volume * 0.3),
-        "social_beneficiaries": np.round(people * 0.03 * rng.uniform(0.97, 1.03, (n_m, n_c))),
-    }
-    data["dossiers_resolved_on_time"] = np.round(data["dossiers_resolved"] * rate(0.9, 0.99))
-    data["results_digitized"] = np.round(data["dossiers_resolved"] * rate(0.5, 0.95))
-    data["dossiers_paid_online"] = np.round(data["dossiers_with_fee"] * rate(0.3, 0.8))
-    data["social_paid_noncash"] = np.round(data["social_beneficiaries"] * rate(0.7, 0.98))
-    eligible = np.round(people * 0.79 * (1 + 0.01 * t))
-    data["citizens_eligible_id"] = eligible
-    data["id_cards_issued"] = np.round(eligible * np.maximum.accumulate(rate(0.8, 0.99), axis=0))
-    data["vneid_l2_applications"] = np.round(eligible * np.maximum.accumulate(rate(0.3, 0.9), axis=0))
-    data["vneid_l2_activated"] = np.round(data["vneid_l2_applications"] * np.maximum.accumulate(rate(0.6, 0.95), axis=0))
+    from sample_data.national import synthetic_figures  # the national sample's synthetic figures, one generator for both
+
+    data = synthetic_figures(n_m, n_c, rng)
     assert all(kinds[e] in ("flow", "stock") for e in data)
     cube = np.stack([np.broadcast_to(data[e], (n_m, n_c)) for e in elements], axis=2)  # (n_m, n_c, n_e)
     present = np.repeat((rng.random((n_m, n_c)) > 0.02)[:, :, None], len(elements), axis=2)

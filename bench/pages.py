@@ -32,19 +32,17 @@ SHELL_PAGE = textwrap.dedent(
     """
     import runpy
     import streamlit as st
-    from ui import navigation
 
     def empty():
         st.title("Empty page")
 
-    spec = navigation.PageSpec("", "empty", "nav.overview", ":material/dashboard:", "nav.section_main", default=True)
-    pages, original = navigation.PAGES, st.Page
-    navigation.PAGES = (spec,) + tuple(p for p in pages if not p.default)
-    st.Page = lambda page, **kw: original(empty if page == "" else str(ROOT / page), **kw)
+    # The default page (the overview) replaced by an empty one; every other page stays in the navigation.
+    original = st.Page
+    st.Page = lambda page, **kw: original(empty if str(page).endswith("pages/overview.py") else (str(ROOT / page) if isinstance(page, str) else page), **kw)
     try:
         runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
     finally:
-        navigation.PAGES, st.Page = pages, original
+        st.Page = original
     """
 )
 
@@ -53,10 +51,9 @@ def rerun_seconds(script: str | None, repeat: int, page_file: str | None = None)
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_string(script, default_timeout=120) if script else AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    if not script:
-        from services.permissions import Actor
+    from services.permissions import Actor
 
-        at.session_state["actor"] = Actor("bench", "admin")  # signed in as an administrator: every page
+    at.session_state["actor"] = Actor("bench", "admin")  # signed in as an administrator: every page
     at.run()
     if page_file:
         at.switch_page(page_file).run()
