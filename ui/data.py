@@ -109,21 +109,6 @@ def outlook(key: DataKey, period: str, level: str = "province", merged: bool = F
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def weak_localities(key: DataKey, period: str) -> metrics.WeakList:
-    return metrics.weak_localities(_inputs(key), period)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def completeness(key: DataKey, period: str) -> pd.DataFrame:
-    return metrics.completeness(_inputs(key), period)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def completeness_units(key: DataKey, periods: tuple[str, ...]) -> pd.DataFrame:
-    return metrics.completeness_units(_inputs(key), list(periods))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
 def scorecard(key: DataKey, period: str, kind: str = "month") -> metrics.Scorecard:
     return metrics.scorecard(_inputs(key), period, kind=kind)
 
