@@ -63,8 +63,6 @@ def import_province(args) -> int:
     from storage.setup import ensure_db
 
     engine = engine_for(args)
-    if not args.code.strip().isdigit():
-        return refuse(f"Không tìm thấy tỉnh / no such province: {args.code}")
     ensure_db(engine)
     try:
         result = run(engine, cli_actor(), args.code)

@@ -52,11 +52,13 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+# A decimal context wide enough for any number a file may hold (babel quantizes in the current context,
+# whose 28 digits a 30-digit cell would overflow).
+_WIDE = decimal.Context(prec=4000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
 def _wide():
-    """A decimal context wide enough for any number a file may hold (babel quantizes in the current
-    context, whose 28 digits a 30-digit cell would overflow)."""
-    ctx = decimal.Context(prec=4000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-    return decimal.localcontext(ctx)
+    return decimal.localcontext(_WIDE)
 
 
 def fmt_int(n, lang: str = DEFAULT_LANG) -> str:

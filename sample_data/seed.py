@@ -9,7 +9,6 @@ transaction per month.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from sqlalchemy import Engine
@@ -33,13 +32,14 @@ def seed_sample(
     """Store every sample return between `first` and `last`. Returns counts; files already stored (same
     bytes) are skipped, so running it twice adds nothing."""
     from loaders.ingest import DUPLICATE, REJECTED, SourceFile, ingest_files
+    from loaders.pool import default_workers
     from storage import frames
 
     returns = generate(first, last)
     data = workbooks(returns, frames.load_registry(engine), frames.load_units(engine), progress=progress)
     files = [SourceFile(filename(r), content, r.received_at) for r, content in zip(returns, data)]
     report = ingest_files(engine, files, submitted_by=SAMPLE_SUBMITTER, source="sample", transaction="batch",
-                          workers=min(4, os.cpu_count() or 1), progress=progress)
+                          workers=default_workers(), progress=progress)
     rejected = [f for f in report.files if f.status == REJECTED]
     if rejected:
         first_problem = rejected[0].errors[0].text("en") if rejected[0].errors else rejected[0].name

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from domain.registry import Registry, load_registry
-from domain.units import UnitSpec, nghe_an_units, province_units_from_package
+from domain.units import UnitSpec, nghe_an_units
 from storage import migrate, models
 from storage.db import session_factory
 
@@ -159,21 +159,6 @@ def upsert_default_targets(session: Session, registry: Registry, province_code: 
         )
         added += 1
     return added
-
-
-def import_province(engine: Engine, province_code: int | str) -> dict:
-    """Set up another province's current communes from the `vietnam-provinces` package."""
-    units = province_units_from_package(province_code)
-    registry = load_registry()
-    migrate.upgrade(engine)
-    with session_factory(engine).begin() as session:
-        upsert_units(session, units)
-        upsert_registry(session, registry)
-        upsert_default_targets(session, registry, units[0].code)
-        if session.get(models.Counter, "data_version") is None:
-            session.add(models.Counter(name="data_version", value=1))
-        bump_data_version(session)
-    return {"province": units[0].code, "name_vi": units[0].name_vi, "communes": len(units) - 1}
 
 
 def _bump_statement():

@@ -26,10 +26,10 @@ from services import users as users_service
 from services.errors import ServiceError
 from services.permissions import Actor
 from services.sample_mode import sample_only
-from ui import data, navigation
+from ui import data, navigation, session
 
 TOKEN_KEY = "auth_token"
-ACTOR_KEY = "actor"  # read by ui.session.current_actor
+ACTOR_KEY = session.SESSION_KEY  # where ui.session.current_actor reads it
 NOTICE_KEY = "auth_notice"
 
 
@@ -53,8 +53,7 @@ def current(engine) -> Actor | None:
         return actor
     # Without a token only server code can have put an actor here (no widget has this key): the tests do,
     # to open a page as a given role without a password.
-    actor = st.session_state.get(ACTOR_KEY)
-    return actor if isinstance(actor, Actor) else None
+    return session.current_actor()
 
 
 def _begin(token: str) -> None:
@@ -76,9 +75,7 @@ def _sso_config() -> auth_service.SsoConfig | None:
         if "auth" not in st.secrets or "p06_sso" not in st.secrets:
             return None
         return auth_service.SsoConfig.from_mapping(st.secrets["p06_sso"])
-    except (FileNotFoundError, KeyError, ServiceError):
-        return None
-    except Exception:  # noqa: BLE001 - an unreadable secrets file means "no single sign-on", not a crash
+    except Exception:  # noqa: BLE001 - no, unreadable or invalid secrets mean "no single sign-on", not a crash
         return None
 
 
@@ -175,9 +172,6 @@ def signed_in_pages(actor: Actor, lang: str) -> dict[str, list]:
         else:
             hidden.append(st.Page(lambda: _no_access_view(lang), title=i18n.t("auth.no_access_title", lang),
                                   icon=":material/lock:", url_path=spec.url_path, visibility="hidden"))
-    if not shown:  # a role with no page at all still gets a page that says so
-        hidden[0] = st.Page(lambda: _no_access_view(lang), title=i18n.t("auth.no_access_title", lang),
-                            icon=":material/lock:", url_path=navigation.PAGES[0].url_path, default=True)
     if hidden:
         sections.setdefault(i18n.t("nav.section_main", lang), []).extend(hidden)
     return sections

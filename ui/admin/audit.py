@@ -11,13 +11,13 @@ import streamlit as st
 
 import i18n
 from services import audit as audit_service
-from services import trail
+from services import permissions, trail
 from services.errors import ServiceError
 from ui import data
 
 SHOWN = 500  # rows drawn on the page; the download holds every match
-ACTIONS = ("view", "view_followups", "download_template", "submit", "revise", "edit_targets", "manage_flags", "export",
-           "publish", "lock", "unlock", "manage_users", "view_audit", "configure", "sign_in", "sign_out", "change_password")
+# The matrix's actions and the account events the trail records besides them.
+ACTIONS = permissions.actions() + ("sign_in", "sign_out", "change_password")
 
 
 def section(lang: str, actor) -> None:
