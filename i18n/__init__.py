@@ -1,4 +1,5 @@
-"""Every user-facing string comes from `catalog.toml` (Vietnamese first, English beside it); numbers,
+"""Every user-facing string comes from `catalog.toml` and the `catalog_<feature>.toml` files beside it
+(Vietnamese first, English beside it; a key may be defined in one file only); numbers,
 percentages and dates are formatted with babel in the Vietnamese or English convention
 (1.234.567 and 72,35% in Vietnamese; 1,234,567 and 72.35% in English; dates dd/mm/yyyy in both)."""
 
@@ -14,6 +15,11 @@ from pathlib import Path
 from babel.numbers import format_decimal, format_percent
 
 CATALOG_FILE = Path(__file__).with_name("catalog.toml")
+
+
+def catalog_files() -> list[Path]:
+    """The main catalogue first, then one file per feature (`catalog_tasks.toml`, ...), in name order."""
+    return [CATALOG_FILE, *sorted(CATALOG_FILE.parent.glob("catalog_*.toml"))]
 LANGUAGES = ("vi", "en")
 DEFAULT_LANG = "vi"
 VN_TZ = dt.timezone(dt.timedelta(hours=7))
@@ -22,18 +28,20 @@ _LOCALE = {"vi": "vi_VN", "en": "en_US"}
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
-    with open(CATALOG_FILE, "rb") as fh:
-        raw = tomllib.load(fh)
     flat: dict[str, dict[str, str]] = {}
 
-    def walk(prefix: str, node: dict) -> None:
+    def walk(prefix: str, node: dict, source: Path) -> None:
         if "vi" in node and isinstance(node["vi"], str):
+            if prefix in flat:
+                raise ValueError(f"{source.name}: text key {prefix!r} is defined twice")
             flat[prefix] = node
             return
         for key, child in node.items():
-            walk(f"{prefix}.{key}" if prefix else key, child)
+            walk(f"{prefix}.{key}" if prefix else key, child, source)
 
-    walk("", raw)
+    for path in catalog_files():
+        with open(path, "rb") as fh:
+            walk("", tomllib.load(fh), path)
     return flat
 
 
