@@ -44,7 +44,7 @@ def median_cpu(fn, repeat: int) -> float:
 
 def _plain(value):
     """A value openpyxl takes: None for every kind of missing, Python numbers."""
-    from reports.formatting import missing
+    from presentation.numbers import missing
 
     if missing(value):
         return None

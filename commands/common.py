@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from typing import Any
 
+from presentation.records import plain
 from storage.db import make_engine
 
 
@@ -14,16 +14,22 @@ def engine_for(args):
     return make_engine(args.database_url)
 
 
-def _default(o: Any):
-    if isinstance(o, (dt.date, dt.datetime)):
-        return o.isoformat()
-    if hasattr(o, "item"):  # numpy scalars
-        return o.item()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+def _strict(data: Any) -> Any:
+    """`data` with every scalar plain (presentation.records.plain): NaN and infinities become null, so
+    that the output parses under a strict JSON parser."""
+    if isinstance(data, dict):
+        return {k: _strict(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_strict(v) for v in data]
+    value = plain(data)
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    raise TypeError(f"not JSON serialisable: {type(data).__name__}")
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_default)
+    """JSON for programs: stable field names, null for every missing value, never NaN or Infinity."""
+    json.dump(_strict(data), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
     sys.stdout.write("\n")
 
 

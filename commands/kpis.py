@@ -8,14 +8,17 @@ are null.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
-import numpy as np
 import pandas as pd
 
 import i18n
 from commands.common import engine_for, print_json, print_table, refuse
 from domain import periods
+from presentation.flags import reason_sentence
+from presentation.inputs import open_inputs
+from presentation.numbers import decimal, integer, pct, signed_points, target_pct
+from presentation.records import records
+from services.errors import Invalid
 
 LEVEL_CHOICES = ["province", "district", "former_district", "commune", "department"]
 KIND_CHOICES = ["month", "quarter", "ytd", "year"]
@@ -37,7 +40,6 @@ SCORE_FIELDS = ["rank", "unit_code", "name_vi", "level", "score", "earned", "mea
 PART_FIELDS = ["group_code", "indicator_code", "value", "points_max", "points"]
 OUTLOOK_FIELDS = ["unit_code", "name_vi", "indicator_code", "value", "start_value", "start_period", "target",
                   "months_left", "pace_pp", "projected_december", "projected_gap_pp", "needed_gain_pp", "on_course"]
-INTEGER_FIELDS = {"numerator", "denominator"}
 
 
 def register(sub) -> None:
@@ -78,100 +80,20 @@ def register(sub) -> None:
 # -- shared -------------------------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    pass
-
-
 def _inputs(args, need_figures: bool = True):
-    """The engine's inputs for the command's province, or a refusal with the reason."""
-    import metrics
-    from storage import frames
-    from storage.setup import ensure_db
-
-    lang = args.lang
-    if not periods.is_period(args.period):
-        raise _Refused(i18n.t("metrics.cli.bad_period", lang, value=args.period))
-    engine = engine_for(args)
-    ensure_db(engine)
-    units = frames.load_units(engine)
-    provinces = sorted(units.loc[units["level"] == "province", "code"])
-    province = args.province
-    if province is None:
-        if len(provinces) > 1:
-            raise _Refused(i18n.t("metrics.cli.several_provinces", lang, codes=", ".join(provinces)))
-        province = provinces[0] if provinces else None
-    if province is None or province not in provinces:
-        raise _Refused(i18n.t("metrics.cli.no_province", lang, code=province))
-    try:
-        inputs = metrics.Inputs(**frames.metric_frames(engine, province))
-        inputs.config  # noqa: B018 - checks the settings now, with a clear message
-    except ValueError as exc:
-        raise _Refused(i18n.t("metrics.cli.bad_config", lang, problem=exc)) from None
-    if need_figures:
-        latest = inputs.latest_period
-        if latest is None:
-            raise _Refused(i18n.t("metrics.cli.no_data", lang))
-        if not _has_figures(inputs, args.period):
-            raise _Refused(i18n.t("metrics.cli.no_figures_for", lang, period=args.period, latest=latest))
-    return inputs, units.set_index("code")["name_vi"]
-
-
-def _has_figures(inputs, period: str) -> bool:
-    """Whether any unit of the province reported anything for the month."""
-    from metrics import months
-
-    row = months.index(period) - inputs.cube.month0
-    return 0 <= row < inputs.cube.reported.shape[0] and bool(inputs.cube.reported[row].any())
+    """The engine's inputs for the command's province and its unit names (refused with the reason)."""
+    opened = open_inputs(engine_for(args), args.period, args.province, need_figures=need_figures)
+    return opened.inputs, opened.names
 
 
 def _run(handler):
     def wrapped(args) -> int:
         try:
             return handler(args)
-        except _Refused as exc:
-            return refuse(str(exc))
+        except Invalid as exc:
+            return refuse(exc.message(args.lang))
 
     return wrapped
-
-
-def _plain(value):
-    """A JSON-ready scalar: None for every kind of missing, Python numbers, ISO dates."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (np.floating,)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
-
-
-def records(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
-    rows = []
-    for row in frame[fields].itertuples(index=False, name=None):
-        out = {}
-        for field, value in zip(fields, row):
-            value = _plain(value)
-            if field in INTEGER_FIELDS and value is not None:
-                value = int(round(value))
-            out[field] = value
-        rows.append(out)
-    return rows
-
-
-def _pct(x, lang: str) -> str:
-    return i18n.fmt_pct(x, lang)
-
-
-def _pp(x, lang: str) -> str:
-    return i18n.fmt_pp(None if x is None or pd.isna(x) else x / 100.0, lang)
 
 
 def _indicator_names(inputs, lang: str) -> dict[str, str]:
@@ -201,29 +123,15 @@ def kpis(args) -> int:
         print(i18n.t("metrics.cli.kpis_heading_window", lang, level=level, kind=i18n.t(f"metrics.kind.{kind}", lang), period=when))
     rows = [{
         "unit_code": r.unit_code, "name": names.get(r.unit_code, ""), "indicator": inds[r.indicator_code],
-        "value": _pct(r.value, lang), "target": _pct(r.target, lang), "gap": _pp(r.gap_pp, lang),
+        "value": pct(r.value, lang), "target": target_pct(r.target, lang), "gap": signed_points(r.gap_pp, lang),
         "status": i18n.t(f"status.{r.status}", lang), "rank": "" if pd.isna(r.rank) else f"{r.rank}/{r.peers}",
-        "numerator": i18n.fmt_int(r.numerator, lang), "denominator": i18n.fmt_int(r.denominator, lang),
+        "numerator": integer(r.numerator, lang), "denominator": integer(r.denominator, lang),
     } for r in table.itertuples()]
     print_table(rows, ["unit_code", "name", "indicator", "value", "target", "gap", "status", "rank", "numerator", "denominator"])
     return 0
 
 
 # -- flags --------------------------------------------------------------------------------------------
-
-
-def reason_text(row, inds: dict[str, str], lang: str, falling_months: int) -> str:
-    """One reason as a sentence, from the catalog (`metrics.reason.<rule>`)."""
-    if row.rule == "missing":
-        return i18n.t("metrics.reason.missing", lang, period=i18n.fmt_period(row.period, lang))
-    if row.rule == "late":
-        return i18n.t("metrics.reason.late", lang, days=int(row.days_late) if not pd.isna(row.days_late) else "?")
-    return i18n.t(
-        f"metrics.reason.{row.rule}", lang, indicator=inds.get(row.indicator_code, row.indicator_code),
-        value=_pct(row.value, lang), target=_pct(row.target, lang), gap=_pp(row.gap_pp, lang),
-        expected=_pct(row.expected, lang), rank=row.rank, peers=row.peers, months=falling_months,
-        change=_pp(row.change_pp, lang),
-    )
 
 
 @_run
@@ -249,7 +157,7 @@ def flags(args) -> int:
         print(f"{r.rank:>3}. {r.unit_code} {r.name_vi} · {i18n.t(f'metrics.severity.{r.severity}', lang)} "
               f"({r.points}) · {r.months_flagged}")
         for reason in reasons.get_group(r.unit_code).itertuples():
-            print(f"       – {reason_text(reason, inds, lang, months_falling)}")
+            print(f"       – {reason_sentence(reason, inds, lang, months_falling)}")
     return 0
 
 
@@ -275,7 +183,7 @@ def completeness(args) -> int:
     print_table([{
         "form": forms.get(r.form_code, r.form_code), "expected": r.expected, "submitted": r.submitted, "on_time": r.on_time,
         "late": r.late, "missing": r.missing, "pending": r.pending,
-        "completeness": _pct(r.completeness, lang), "timeliness": _pct(r.timeliness, lang),
+        "completeness": pct(r.completeness, lang), "timeliness": pct(r.timeliness, lang),
     } for r in summary.itertuples()], ["form", "expected", "submitted", "on_time", "late", "missing", "pending", "completeness", "timeliness"])
     print()
     late = units[units["status"] != "on_time"]
@@ -298,7 +206,7 @@ def scorecard(args) -> int:
     try:
         card = metrics.scorecard(inputs, args.period, levels=args.level or metrics.REPORTING_LEVELS)
     except ValueError as exc:
-        raise _Refused(i18n.t("metrics.cli.bad_config", args.lang, problem=exc)) from None
+        raise Invalid("metrics.cli.bad_config", problem=exc) from None
     scores = card.scores.assign(name_vi=card.scores["unit_code"].map(names))
     if args.json:
         parts = {code: records(group, PART_FIELDS) for code, group in card.parts.groupby("unit_code", sort=False)}
@@ -308,8 +216,8 @@ def scorecard(args) -> int:
     print(i18n.t("metrics.cli.score_heading", lang, period=i18n.fmt_period(args.period, lang)))
     print_table([{
         "rank": "" if pd.isna(r.rank) else f"{r.rank}/{r.peers}", "unit_code": r.unit_code, "name": r.name_vi,
-        "level": i18n.t(f"level.{r.level}", lang), "score": i18n.fmt_number(r.score, lang, 2),
-        "change": i18n.fmt_number(r.change, lang, 2),
+        "level": i18n.t(f"level.{r.level}", lang), "score": decimal(r.score, lang, 2),
+        "change": decimal(r.change, lang, 2),
         "progress": "" if pd.isna(r.progress_rank) else f"{r.progress_rank}/{r.progress_peers}",
     } for r in scores.itertuples()], ["rank", "unit_code", "name", "level", "score", "change", "progress"])
     return 0
@@ -329,8 +237,8 @@ def outlook(args) -> int:
     inds = _indicator_names(inputs, lang)
     print(i18n.t("metrics.cli.outlook_heading", lang, period=i18n.fmt_period(args.period, lang)))
     print_table([{
-        "unit_code": r.unit_code, "name": r.name_vi, "indicator": inds[r.indicator_code], "value": _pct(r.value, lang),
-        "december": _pct(r.projected_december, lang), "target": _pct(r.target, lang),
-        "needed_per_month": _pp(r.needed_gain_pp, lang),
+        "unit_code": r.unit_code, "name": r.name_vi, "indicator": inds[r.indicator_code], "value": pct(r.value, lang),
+        "december": pct(r.projected_december, lang), "target": target_pct(r.target, lang),
+        "needed_per_month": signed_points(r.needed_gain_pp, lang),
     } for r in table.itertuples()], ["unit_code", "name", "indicator", "value", "december", "target", "needed_per_month"])
     return 0

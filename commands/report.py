@@ -66,64 +66,21 @@ def _cannot_write(folder: Path, exc: OSError) -> int:
                              for lang in ("vi", "en")))
 
 
-class _Refused(Exception):
-    pass
-
-
-def _inputs(args, engine):
-    """The engine's inputs for the province, or a refusal with the reason. Reads only: a report never
-    sets up or migrates the database (init-db does), so an administrator's edits to units stay as they are."""
-    import metrics
-    from domain import periods
-    from storage import frames, migrate
-
-    if not periods.is_period(args.period):
-        raise _Refused(_both("metrics.cli.bad_period", value=args.period))
-    if migrate.current_revision(engine) is None:
-        raise _Refused(_both("metrics.cli.no_data"))
-    units = frames.load_units(engine)
-    provinces = sorted(units.loc[units["level"] == "province", "code"])
-    province = args.province
-    if province is None and len(provinces) > 1:
-        raise _Refused(_both("metrics.cli.several_provinces", codes=", ".join(provinces)))
-    province = province or (provinces[0] if provinces else None)
-    if province is None or province not in provinces:
-        raise _Refused(_both("metrics.cli.no_province", code=province))
-    try:
-        inputs = metrics.Inputs(**frames.metric_frames(engine, province))
-        inputs.config  # noqa: B018 - checks the settings now, with a clear message
-    except ValueError as exc:
-        raise _Refused(_both("metrics.cli.bad_config", problem=exc)) from None
-    latest = inputs.latest_period
-    if latest is None:
-        raise _Refused(_both("metrics.cli.no_data"))
-    if not _reported(inputs, args.period):
-        raise _Refused(_both("metrics.cli.no_figures_for", period=args.period, latest=latest))
-    return inputs
-
-
-def _reported(inputs, period: str) -> bool:
-    """Whether any unit of the province reported anything for the month."""
-    from metrics import months
-
-    row = months.index(period) - inputs.cube.month0
-    return 0 <= row < inputs.cube.reported.shape[0] and bool(inputs.cube.reported[row].any())
-
-
 def report(args) -> int:
-    from reports.pack import build_pack, file_names, only_sample
+    from presentation.inputs import open_inputs
+    from reports.pack import build_pack, file_names
     from services import exports, followups
     from services.errors import ServiceError
     from services.guard import authorize
+    from services.sample_mode import synthetic_figures
     from services.users import actor_of, cli_actor
-    from storage import frames
 
     lang = args.report_lang or args.lang
     engine = engine_for(args)
-    try:
-        inputs = _inputs(args, engine)
-    except _Refused as exc:
-        return refuse(str(exc))
+    try:  # reads only: a report never sets up or migrates the database
+        inputs = open_inputs(engine, args.period, args.province).inputs
+    except ServiceError as exc:
+        return refuse(exc.both())
     actor = cli_actor() if args.as_user is None else actor_of(engine, args.as_user)
     if actor is None:
         return refuse(_both("loaders.cli.unknown_user", user=args.as_user))
@@ -138,7 +95,7 @@ def report(args) -> int:
     try:
         authorize(engine, actor, "export", target=f"monthly_report/{args.period}", detail={"what": "monthly_report"})
         follow = followups.current(engine, actor, args.period)
-        pack = build_pack(inputs, args.period, lang, followups=follow, synthetic=only_sample(frames.submissions(engine)),
+        pack = build_pack(inputs, args.period, lang, followups=follow, synthetic=synthetic_figures(engine),
                           as_of=now, progress=_progress(lang))
         for fmt in ("xlsx", "docx"):
             exports.record_export(engine, actor, "monthly_report", args.period, fmt=fmt,

@@ -13,7 +13,8 @@ from domain.text import fold
 from domain.units import base_name
 from services import followups, lineage, visibility
 from services.errors import ServiceError
-from ui import badges, data, filters, lang, profile_view, session, weak_view
+from presentation import flags
+from ui import badges, data, filters, lang, profile_view, session
 
 REPORTING_LEVELS = ("commune", "department", "district")
 HISTORY_MONTHS = 12
@@ -119,8 +120,8 @@ with tab_flags:
         f = flag.iloc[0]
         st.markdown(t("profile.flagged", severity=badges.severity_text(f["severity"], language), points=f["points"],
                       rank=f["rank"], count=len(weak.units), months=f["months_flagged"],
-                      since=i18n.fmt_period_short(weak_view.flagged_since(period, f["months_flagged"]))))
-        sentences = weak_view.reason_sentences(weak.reasons[weak.reasons["unit_code"] == unit], indicator_names, language,
+                      since=i18n.fmt_period_short(flags.flagged_since(period, f["months_flagged"]))))
+        sentences = flags.reason_sentences(weak.reasons[weak.reasons["unit_code"] == unit], indicator_names, language,
                                                int(data.settings(key)["weak_falling_months"]))
         st.markdown("\n".join(f"- {s}" for s in sentences.get(unit, [])))
     if session.allowed(actor, "view_followups", language, show=False):

@@ -10,7 +10,8 @@ import streamlit as st
 import i18n
 from services import exports, followups, visibility
 from services.errors import ServiceError
-from ui import badges, data, filters, lang, session, styled, weak_view
+from presentation import flags
+from ui import badges, data, filters, lang, session, styled
 from ui.downloads import download_buttons
 
 language = lang.current()
@@ -36,8 +37,8 @@ weak = data.weak_localities_on(key, period, today)
 units = data.units(key)
 settings = data.settings(key)
 history = followups.history(engine, actor) if sees_followups else None
-followed = weak_view.run_followups(history, weak.units, period) if sees_followups else None
-table = scope.filter(weak_view.board(weak.units, units, followed, period))
+followed = flags.run_followups(history, weak.units, period) if sees_followups else None
+table = scope.filter(flags.board(weak.units, units, followed, period))
 reasons = scope.filter(weak.reasons)
 name_col = "name_vi" if language == "vi" else "name_en"
 

@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 import i18n
 from reports.content import ReportContent
-from reports.formatting import month_text, pct
+from presentation.numbers import month_text, pct
 from reports.style import STATUS_COLOUR
 
 DPI = 200

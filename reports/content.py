@@ -15,7 +15,7 @@ import pandas as pd
 import i18n
 import metrics
 from domain import periods
-from reports.formatting import clean_text, missing
+from presentation.numbers import clean_text, missing
 
 TOP_N = 3  # best and worst units named in each indicator's sentence and on the summary sheet
 TREND_MONTHS = 12
@@ -198,7 +198,7 @@ def build_content(inputs: metrics.Inputs, period: str, lang: str = "vi", *, foll
                   progress: Progress | None = None) -> ReportContent:
     """Everything the report shows for `period`, from the engine. `followups`: the standing agency's current
     follow-up per unit (services.followups.current); `as_of`: judge returns not yet due as pending."""
-    from reports.wording import reason_sentence
+    from presentation.flags import reason_sentence
 
     step = progress or (lambda fraction, text: None)
     units = inputs.units

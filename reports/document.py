@@ -25,7 +25,7 @@ from i18n import t
 from reports import docx_parts as parts
 from reports.charts import ranking_rows
 from reports.content import ReportContent
-from reports.formatting import clean_text, integer, missing, month_text, pct, signed_number, target_pct
+from presentation.numbers import clean_text, integer, missing, month_text, pct, signed_number, target_pct
 from reports.style import STATUS_FILL
 from reports.wording import (Point, completeness_sentences, department_sentence, indicator_sentence, inline,
                              main_reasons, noun, shortcomings, tasks)

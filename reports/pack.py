@@ -33,11 +33,6 @@ def file_names(period: str, lang: str) -> tuple[str, str]:
     return i18n.t("reports.file.xlsx", lang, period=period), i18n.t("reports.file.docx", lang, period=period)
 
 
-def only_sample(submissions: pd.DataFrame) -> bool:
-    """Whether every stored submission came from the sample generator (its figures are synthetic)."""
-    return len(submissions) > 0 and bool((submissions["source"] == "sample").all())
-
-
 def build_pack(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followups: pd.DataFrame | None = None,
                synthetic: bool = False, as_of: dt.datetime | None = None, issued_on: dt.date | None = None,
                created: dt.datetime | None = None, progress: Progress | None = None) -> ReportPack:

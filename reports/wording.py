@@ -14,7 +14,7 @@ import i18n
 from i18n import t
 from domain import periods
 from reports.content import IndicatorResult, ReportContent
-from reports.formatting import (change_phrase, integer, missing, month_text, name_list, pct, points, target_pct)
+from presentation.numbers import (change_phrase, integer, missing, month_text, name_list, pct, points, target_pct)
 
 LONG_FLAGGED_MONTHS = 3  # "flagged for N months or more in a row" singles a unit out for follow-up
 NAME_LIMIT = 15  # unit names listed in one sentence before "and N others"
@@ -43,22 +43,6 @@ def inline(name: str) -> str:
 def noun(level: str | None, lang: str) -> str:
     """"xã, phường" / "đơn vị cấp huyện" / "sở, ngành": the units of a level, in a sentence."""
     return t(f"reports.noun.{level or 'unit'}", lang)
-
-
-def reason_sentence(row, indicators: dict[str, str], lang: str, falling_months: int) -> str:
-    """One reason a unit is flagged, as the catalog's sentence (`metrics.reason.<rule>`)."""
-    if row.rule == "missing":
-        return i18n.t("metrics.reason.missing", lang, period=i18n.fmt_period(row.period, lang))
-    if row.rule == "late":
-        return i18n.t("metrics.reason.late", lang, days="?" if missing(row.days_late) else int(row.days_late))
-    return i18n.t(
-        f"metrics.reason.{row.rule}", lang, indicator=indicators.get(row.indicator_code, row.indicator_code),
-        value=pct(row.value, lang), target=target_pct(row.target, lang),
-        gap=i18n.fmt_pp(None if missing(row.gap_pp) else row.gap_pp / 100.0, lang),
-        expected=pct(row.expected, lang), rank="?" if missing(row.rank) else int(row.rank),
-        peers="?" if missing(row.peers) else int(row.peers), months=falling_months,
-        change=i18n.fmt_pp(None if missing(row.change_pp) else row.change_pp / 100.0, lang),
-    )
 
 
 # -- results ------------------------------------------------------------------------------------------

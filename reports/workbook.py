@@ -30,7 +30,7 @@ from domain import periods
 from domain.safe_text import guard_cell
 from reports import tables
 from reports.content import IndicatorResult, ReportContent
-from reports.formatting import clean_text, missing, month_text
+from presentation.numbers import clean_text, missing, month_text
 from reports.style import SEVERITY_FILL, STATUS_FILL, SUBMISSION_FILL
 from reports.wording import noun
 

@@ -16,7 +16,20 @@ from storage import models
 SAMPLE_SOURCE = "sample"
 
 
+def synthetic_figures(bind: Engine | Connection | Session) -> bool:
+    """Every stored figure came from the sample generator (at least one submission, all from the sample):
+    reports and pages say the figures are synthetic."""
+    has_sample, has_other, _ = _facts(bind)
+    return has_sample and not has_other
+
+
 def sample_only(bind: Engine | Connection | Session) -> bool:
+    """Sample mode: synthetic figures and no user but the demo accounts."""
+    has_sample, has_other, has_real_user = _facts(bind)
+    return has_sample and not has_other and not has_real_user
+
+
+def _facts(bind: Engine | Connection | Session) -> tuple[bool, bool, bool]:
     s, u = models.Submission, models.AppUser
     stmt = select(
         exists().where(s.source == SAMPLE_SOURCE),
@@ -28,4 +41,4 @@ def sample_only(bind: Engine | Connection | Session) -> bool:
             has_sample, has_other, has_real_user = conn.execute(stmt).one()
     else:
         has_sample, has_other, has_real_user = bind.execute(stmt).one()
-    return bool(has_sample) and not has_other and not has_real_user
+    return bool(has_sample), bool(has_other), bool(has_real_user)

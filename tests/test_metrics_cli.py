@@ -99,11 +99,14 @@ def test_refusals_name_the_problem(capsys, sample_copy_url, argv, message):
     assert message in err and "Traceback" not in err
 
 
-def test_an_empty_database_is_refused_clearly(capsys, empty_url):
-    code, _, err = run(capsys, empty_url, "kpis", "--period", "2026-10")
-    assert code == 1 and "Chưa có số liệu nào" in err
-    code, out, _ = run(capsys, empty_url, "completeness", "--period", "2026-10", "--json")
-    assert code == 0 and json.loads(out)["forms"][0]["submitted"] == 0
+@pytest.mark.parametrize("command", ["kpis", "flags", "completeness", "scorecard", "outlook"])
+def test_an_empty_database_is_refused_clearly_and_left_as_it_was(capsys, empty_url, command):
+    """Reading commands never set up or migrate a database (init-db does)."""
+    from storage import migrate
+
+    code, out, err = run(capsys, empty_url, command, "--period", "2026-10", "--json")
+    assert code == 1 and out == "" and "Chưa có số liệu nào" in err
+    assert migrate.current_revision(make_engine(empty_url)) is None
 
 
 def test_a_bad_setting_is_refused_with_its_name(capsys, sample_copy_url):

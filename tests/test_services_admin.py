@@ -1,6 +1,6 @@
 """The services behind the administrator's and the standing agency's pages: settings (checked, all or
 nothing, audited), setting up another province, the lineage of a unit's month down to the original file;
-and which follow-up a flag shows (ui/weak_view.py, pure)."""
+and which follow-up a flag shows (presentation/flags.py, pure)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from services.errors import Invalid, Refused
 from storage import frames, models
 from storage.submissions import SubmissionIn, ValueIn, record_submission
 from tests.access_helpers import NOW, actor, audit_rows, fast_hashing, snapshot  # noqa: F401 - autouse fixture
-from ui import weak_view
+from presentation import flags
 
 ADMIN = actor("admin")
 
@@ -179,9 +179,9 @@ def test_a_flag_shows_the_latest_followup_of_its_current_run_only():
         ("C", "2026-08", "notified", at - pd.Timedelta(days=60)),  # C's run started in 09/2026
     ])
     flagged = pd.DataFrame({"unit_code": ["A", "B", "C"], "months_flagged": [3, 2, 2]})
-    shown = weak_view.run_followups(history, flagged, "2026-10")
+    shown = flags.run_followups(history, flagged, "2026-10")
     assert shown["followup_status"].to_dict() == {"B": "improving"}
-    board = weak_view.board(flagged.assign(level="commune"), pd.DataFrame({
+    board = flags.board(flagged.assign(level="commune"), pd.DataFrame({
         "code": ["A", "B", "C"], "name_vi": ["a", "b", "c"], "name_en": ["a", "b", "c"], "province_code": "40"}), shown, "2026-10")
     assert board.set_index("unit_code")["followup_status"].to_dict() == {"A": "open", "B": "improving", "C": "open"}
     assert board.set_index("unit_code")["since"].to_dict() == {"A": "2026-08", "B": "2026-09", "C": "2026-09"}

@@ -144,13 +144,13 @@ def completeness_units_on(key: DataKey, periods: tuple[str, ...], day: dt.date) 
 def weak_reason_texts(key: DataKey, period: str, day: dt.date, lang: str) -> tuple[dict[str, str], dict[str, list[str]]]:
     """The month's flag reasons in words (catalog sentences; province data, not any user's): per unit a
     short line for the list and the full sentences."""
-    from ui import weak_view
+    from presentation import flags
 
     reasons = weak_localities_on(key, period, day).reasons
     names = {i.code: i.name(lang) for i in registry(key).indicators}
     falling = int(settings(key)["weak_falling_months"])
-    return (weak_view.reason_summary(reasons, lang).to_dict(),
-            weak_view.reason_sentences(reasons, names, lang, falling).to_dict())
+    return (flags.reason_summary(reasons, lang).to_dict(),
+            flags.reason_sentences(reasons, names, lang, falling).to_dict())
 
 
 def database_is_empty() -> bool:

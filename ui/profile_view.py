@@ -12,12 +12,8 @@ import streamlit as st
 import i18n
 from ui import badges, charts, data
 from ui.data import DataKey
-from ui.localized import target_text
+from presentation.numbers import signed_points, target_pct
 from ui.theme import status_text
-
-
-def _pp(x, lang: str) -> str:
-    return i18n.fmt_pp(None if pd.isna(x) else x / 100.0, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -31,12 +27,12 @@ def indicator_table(key: DataKey, period: str, level: str, unit: str, lang: str)
     table = pd.DataFrame({
         t("profile.col_indicator"): mine["indicator_code"].map(names),
         t("profile.col_value"): [i18n.fmt_pct(v, lang) for v in mine["value"]],
-        t("profile.col_target"): [target_text(v, lang) for v in mine["target"]],
-        t("profile.col_gap"): [_pp(v, lang) for v in mine["gap_pp"]],
+        t("profile.col_target"): [target_pct(v, lang) for v in mine["target"]],
+        t("profile.col_gap"): [signed_points(v, lang) for v in mine["gap_pp"]],
         t("profile.col_status"): [status_text(s, lang) for s in mine["status"]],
         t("profile.col_rank"): ["–" if pd.isna(r) else t("profile.rank_of", rank=int(r), peers=int(p))
                                 for r, p in zip(mine["rank"], mine["peers"])],
-        t("profile.col_change"): [_pp(v, lang) for v in mine["change_mom_pp"]],
+        t("profile.col_change"): [signed_points(v, lang) for v in mine["change_mom_pp"]],
         t("profile.col_numerator"): [i18n.fmt_int(v, lang) for v in mine["numerator"]],
         t("profile.col_denominator"): [i18n.fmt_int(v, lang) for v in mine["denominator"]],
     })

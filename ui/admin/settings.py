@@ -13,7 +13,7 @@ from metrics.config import FLAG_RULES
 from services import settings as settings_service
 from services.errors import ServiceError
 from ui.admin import flash
-from ui.localized import number_text, parse_number
+from presentation.numbers import number_text, parse_number
 
 # Groups as the administrator thinks of them; a declared setting missing here is shown under "other".
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -16,7 +16,7 @@ from services import trail
 from services.errors import ServiceError
 from ui import data, filters, session
 from ui.admin import flash
-from ui.localized import number_text, parse_number, target_text
+from presentation.numbers import number_text, parse_number, target_pct
 
 PROVINCE_WIDE = "__province__"
 REGISTRY_SETTER = "registry"  # storage.setup: the sample targets copied from domain/registry.toml
@@ -54,7 +54,7 @@ def target_tables(key: data.DataKey, year: int, lang: str) -> tuple[pd.DataFrame
             if len(provinces) > 1:
                 entry[t("admin.targets.col_province")] = names.get(province, province)
             entry.update({
-                t("admin.targets.col_value"): target_text(r["value"], lang) if r is not None else "–",
+                t("admin.targets.col_value"): target_pct(r["value"], lang) if r is not None else "–",
                 t("admin.targets.col_decision"): r["decision"] if r is not None else t("admin.targets.none"),
                 t("admin.targets.col_set_by"): setter(r["set_by"], lang) if r is not None else "",
                 t("admin.targets.col_set_at"): i18n.fmt_datetime(r["set_at"]) if r is not None else "",
@@ -64,7 +64,7 @@ def target_tables(key: data.DataKey, year: int, lang: str) -> tuple[pd.DataFrame
     overridden = pd.DataFrame({
         t("admin.targets.col_unit"): [f"{names.get(c, c)} ({c})" for c in overrides["unit_code"]],
         t("admin.targets.col_indicator"): overrides["indicator_code"].map(indicators).to_numpy(),
-        t("admin.targets.col_value"): [target_text(v, lang) for v in overrides["value"]],
+        t("admin.targets.col_value"): [target_pct(v, lang) for v in overrides["value"]],
         t("admin.targets.col_decision"): overrides["decision"].to_numpy(),
         t("admin.targets.col_set_by"): [setter(x, lang) for x in overrides["set_by"]],
         t("admin.targets.col_set_at"): [i18n.fmt_datetime(x) for x in overrides["set_at"]],
@@ -129,7 +129,7 @@ def section(lang: str, actor) -> None:
                 st.error(exc.message(lang), icon=":material/block:")
             else:
                 flash(t("admin.targets.saved", indicator=indicators[indicator], unit=unit_label(unit), year=year,
-                        value=target_text(value / 100.0, lang)))
+                        value=target_pct(value / 100.0, lang)))
 
     if session.allowed(actor, "view_audit", lang, show=False):
         changes = trail.search(engine, actor, action="edit_targets", outcome="ok", limit=20)
@@ -143,7 +143,7 @@ def section(lang: str, actor) -> None:
                 t("admin.targets.col_unit"): [names.get(d.get("unit"), d.get("unit")) for d in details],
                 t("admin.targets.col_year"): [str(d.get("year", "")) for d in details],
                 t("admin.targets.col_change"): [
-                    f"{target_text((d.get('before') or {}).get('value'), lang)} → {target_text(d.get('value'), lang)}"
+                    f"{target_pct((d.get('before') or {}).get('value'), lang)} → {target_pct(d.get('value'), lang)}"
                     for d in details],
                 t("admin.targets.col_decision"): [d.get("decision", "") for d in details],
             }), hide_index=True, width="stretch")

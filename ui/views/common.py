@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
@@ -58,61 +56,6 @@ def months(key: DataKey) -> list[str]:
 
 def previous(period: str) -> str:
     return periods_mod.add(period, -1)
-
-
-# --- number texts ----------------------------------------------------------------------------------------
-
-
-def finite(x) -> bool:
-    return x is not None and x is not pd.NA and not (isinstance(x, float) and math.isnan(x))
-
-
-def pct(x, lang: str, digits: int = 2) -> str:
-    return i18n.fmt_pct(x, lang, digits) if finite(x) else "–"
-
-
-def target_pct(x, lang: str) -> str:
-    """A target as it was set: 85% (not 85,00%), 95,5% when it has a decimal."""
-    if not finite(x):
-        return "–"
-    hundred = float(x) * 100
-    digits = 0 if abs(hundred - round(hundred)) < 1e-9 else 1 if abs(hundred * 10 - round(hundred * 10)) < 1e-9 else 2
-    return i18n.fmt_pct(x, lang, digits)
-
-
-def points(x_pp, lang: str, digits: int = 1) -> str:
-    """A change in percentage points (the metrics' `*_pp` columns): "+1,2 điểm %" / "−0.9 pp"."""
-    if not finite(x_pp):
-        return "–"
-    x = float(x_pp)
-    return i18n.fmt_pp(0.0 if round(x, digits) == 0 else x / 100, lang, digits)
-
-
-def direction(x_pp, digits: int = 1) -> int:
-    """The sign of a change as shown (a change that rounds to 0,0 is no change)."""
-    if not finite(x_pp) or round(float(x_pp), digits) == 0:
-        return 0
-    return 1 if x_pp > 0 else -1
-
-
-def signed(x_pp, lang: str, digits: int = 1) -> str:
-    """Percentage points as a signed number without the unit (a column header names it): "+1,2", "−0,9"."""
-    if not finite(x_pp):
-        return "–"
-    x = round(float(x_pp), digits)
-    sign = "+" if x > 0 else "−" if x < 0 else "±"
-    return sign + i18n.fmt_number(abs(x), lang, digits)
-
-
-def integer(x, lang: str) -> str:
-    return i18n.fmt_int(x, lang) if finite(x) else "–"
-
-
-def arrow(x) -> str:
-    """▲ / ▼ / ▬: the direction of a change in a symbol, so that it does not rest on colour."""
-    if direction(x) == 0:
-        return "▬"
-    return "▲" if x > 0 else "▼"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from presentation import numbers
 from ui import charts, data
 from ui.cards import status_legend_markdown
 from ui.data import DataKey
@@ -28,16 +29,16 @@ def ranking(key: DataKey, period: str, level: str, indicator: str, lang: str, al
     rows["name"] = rows["unit_code"].map(lambda c: names.get(c, c))
     rows["rank_sort"] = rows["rank"].astype("float64").fillna(float("inf"))
     rows = rows.sort_values(["rank_sort", "name"]).drop(columns="rank_sort").reset_index(drop=True)
-    rows["label"] = [f"{int(r)}. {n}" if common.finite(r) else n for r, n in zip(rows["rank"], rows["name"])]
+    rows["label"] = [f"{int(r)}. {n}" if numbers.known(r) else n for r, n in zip(rows["rank"], rows["name"])]
     rows["hover"] = [
         charts.hover_text(
             r.name,
-            f"{i18n.t('charts.value', lang)}: {common.pct(r.value, lang)}",
-            f"{i18n.t('charts.target', lang)}: {common.target_pct(r.target, lang)} ({common.points(r.gap_pp, lang)})" if common.finite(r.target) else "",
+            f"{i18n.t('charts.value', lang)}: {numbers.pct(r.value, lang)}",
+            f"{i18n.t('charts.target', lang)}: {numbers.target_pct(r.target, lang)} ({numbers.signed_points(r.gap_pp, lang)})" if numbers.known(r.target) else "",
             f"{i18n.t('charts.status', lang)}: {status_text(r.status, lang)}",
-            i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if common.finite(r.rank) else "",
-            i18n.t("charts.ratio", lang, numerator=common.integer(r.numerator, lang), denominator=common.integer(r.denominator, lang)),
-            i18n.t("charts.change", lang, change=common.points(r.change_mom_pp, lang)) if common.finite(r.change_mom_pp) else "",
+            i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if numbers.known(r.rank) else "",
+            i18n.t("charts.ratio", lang, numerator=numbers.integer(r.numerator, lang), denominator=numbers.integer(r.denominator, lang)),
+            i18n.t("charts.change", lang, change=numbers.signed_points(r.change_mom_pp, lang)) if numbers.known(r.change_mom_pp) else "",
         )
         for r in rows.itertuples()
     ]
@@ -97,8 +98,8 @@ def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: st
     cells["label"] = cells["unit_code"].map(names)
     full = common.indicator_names(key, lang)
     cells["hover"] = [
-        charts.hover_text(f"{lb} – {full[c]}", f"{i18n.t('charts.value', lang)}: {common.pct(v, lang)}",
-                          f"{i18n.t('charts.target', lang)}: {common.target_pct(t, lang)}", status_text(s, lang))
+        charts.hover_text(f"{lb} – {full[c]}", f"{i18n.t('charts.value', lang)}: {numbers.pct(v, lang)}",
+                          f"{i18n.t('charts.target', lang)}: {numbers.target_pct(t, lang)}", status_text(s, lang))
         for lb, c, v, t, s in zip(cells["label"], cells["indicator_code"], cells["value"], cells["target"], cells["status"])
     ]
     labels = list(rows["label"])
@@ -169,13 +170,13 @@ def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str,
     a second, so the element is cached and replayed."""
     frame = table(key, period, level, indicator, lang, allowed)
     c = _columns(lang)
-    fmt = {col: (lambda v: common.pct(v, lang)) for col in (c["value"], c["expected"])}
-    fmt[c["target"]] = lambda v: common.target_pct(v, lang)
-    fmt[c["gap"]] = lambda v: common.signed(v, lang)
-    fmt[c["change"]] = lambda v: common.signed(v, lang)
+    fmt = {col: (lambda v: numbers.pct(v, lang)) for col in (c["value"], c["expected"])}
+    fmt[c["target"]] = lambda v: numbers.target_pct(v, lang)
+    fmt[c["gap"]] = lambda v: numbers.signed_number(v, lang)
+    fmt[c["change"]] = lambda v: numbers.signed_number(v, lang)
     for col in (c["numerator"], c["denominator"]):
-        fmt[col] = lambda v: common.integer(v, lang)
-    fmt[c["rank"]] = lambda v: str(int(v)) if common.finite(v) else "–"
+        fmt[col] = lambda v: numbers.integer(v, lang)
+    fmt[c["rank"]] = lambda v: str(int(v)) if numbers.known(v) else "–"
     styled = frame.drop(columns=[c["code"]]).style.format(fmt, na_rep="–")
     st.dataframe(styled, hide_index=True, width="stretch",
                  column_config={c["unit"]: st.column_config.TextColumn(pinned=True)})

@@ -18,6 +18,7 @@ import pydeck as pdk
 import streamlit as st
 
 import i18n
+from presentation import numbers
 from storage import frames
 from ui import data, geo
 from ui.cards import status_legend_markdown
@@ -54,11 +55,11 @@ class MapData:
 
 
 def _tooltip_row(r, names: dict, lang: str) -> dict:
-    rank = i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if common.finite(r.rank) else ""
+    rank = i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if numbers.known(r.rank) else ""
     return {
         "name": names.get(r.unit_code, r.unit_code),
-        "value_text": f"{i18n.t('charts.value', lang)}: {common.pct(r.value, lang)}",
-        "target_text": f"{i18n.t('charts.target', lang)}: {common.target_pct(r.target, lang)}",
+        "value_text": f"{i18n.t('charts.value', lang)}: {numbers.pct(r.value, lang)}",
+        "target_text": f"{i18n.t('charts.target', lang)}: {numbers.target_pct(r.target, lang)}",
         "status_text": status_text(r.status, lang),
         "rank_text": rank,
     }
@@ -76,7 +77,7 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
 
     def fill(r) -> list[int]:
-        if colour_by == "value" and common.finite(r.value):
+        if colour_by == "value" and numbers.known(r.value):
             return geo.ramp_colour(float(r.value), lo, hi)
         return geo.hex_rgb(status_style(r.status if colour_by == "status" else "no_data").colour, 220)
 
@@ -85,7 +86,7 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     if level == "commune":
         rows = rows.assign(former=rows["unit_code"].map(units["former_unit_code"]))
         for former, group in rows.sort_values("unit_code").groupby("former", sort=True):
-            if former not in units.index or not common.finite(units.at[former, "seat_lat"]):
+            if former not in units.index or not numbers.known(units.at[former, "seat_lat"]):
                 continue
             seat = (float(units.at[former, "seat_lat"]), float(units.at[former, "seat_lon"]))
             for r, (lat, lon) in zip(group.itertuples(), geo.around(*seat, len(group))):
@@ -99,7 +100,7 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
                 for rings in shape:
                     polygons.append({**_tooltip_row(r, names, lang), "polygon": rings, "fill": fill(r)})
                     points += [(lat, lon) for lon, lat in rings[0]]
-            elif r.unit_code in units.index and common.finite(units.at[r.unit_code, "seat_lat"]):
+            elif r.unit_code in units.index and numbers.known(units.at[r.unit_code, "seat_lat"]):
                 lat, lon = float(units.at[r.unit_code, "seat_lat"]), float(units.at[r.unit_code, "seat_lon"])
                 circles.append({**_tooltip_row(r, names, lang), "lat": lat, "lon": lon, "fill": fill(r), "radius": SEAT_RADIUS_M})
                 points.append((lat, lon))
@@ -113,8 +114,8 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
                     points += [(lat, lon) for lon, lat in rings[0]]
     table = pd.DataFrame({
         i18n.t("leaders.localities.col_unit", lang): rows["unit_code"].map(lambda c: names.get(c, c)),
-        i18n.t("leaders.localities.col_value", lang): [common.pct(v, lang) for v in rows["value"]],
-        i18n.t("leaders.localities.col_target", lang): [common.target_pct(v, lang) for v in rows["target"]],
+        i18n.t("leaders.localities.col_value", lang): [numbers.pct(v, lang) for v in rows["value"]],
+        i18n.t("leaders.localities.col_target", lang): [numbers.target_pct(v, lang) for v in rows["target"]],
         i18n.t("leaders.localities.col_status", lang): [status_text(s, lang) for s in rows["status"]],
     })
     order = rows["rank"].astype("float64").fillna(float("inf")).to_numpy().argsort(kind="stable")
@@ -160,7 +161,7 @@ def draw_map(key: DataKey, period: str, level: str, indicator: str, colour_by: s
         st.markdown(status_legend_markdown(lang))
     else:
         swatches = "".join(f'<span style="display:inline-block;width:2.2em;height:0.9em;background:{c}"></span>' for c in geo.RAMP)
-        st.markdown(f"{common.pct(m.lo, lang)} {swatches} {common.pct(m.hi, lang)}", unsafe_allow_html=True)
+        st.markdown(f"{numbers.pct(m.lo, lang)} {swatches} {numbers.pct(m.hi, lang)}", unsafe_allow_html=True)
     if m.approximate:
         st.caption(i18n.t("leaders.map.approximate", lang))
     elif m.seats_only:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from presentation import numbers
 from domain import periods as periods_mod
 from ui import charts, data
 from ui.cards import Card, card_grid, md_escape, status_counts_markdown
@@ -25,22 +26,22 @@ FLAGS_SHOWN = 8
 
 def _card(row, label: str, spark: tuple[float, ...], lang: str, source: str | None = None) -> Card:
     change = row.change_mom_pp
-    lines = [f"{i18n.t('overview.target', lang)}: {common.target_pct(row.target, lang)}"]
-    if common.finite(row.expected) and row.status not in ("met", "no_data"):
-        lines.append(i18n.t("cards.glide_gap", lang, expected=common.pct(row.expected, lang), gap=common.points(row.gap_pp, lang)))
-    elif common.finite(row.gap_pp):
-        lines.append(i18n.t("cards.gap", lang, gap=common.points(row.gap_pp, lang)))
+    lines = [f"{i18n.t('overview.target', lang)}: {numbers.target_pct(row.target, lang)}"]
+    if numbers.known(row.expected) and row.status not in ("met", "no_data"):
+        lines.append(i18n.t("cards.glide_gap", lang, expected=numbers.pct(row.expected, lang), gap=numbers.signed_points(row.gap_pp, lang)))
+    elif numbers.known(row.gap_pp):
+        lines.append(i18n.t("cards.gap", lang, gap=numbers.signed_points(row.gap_pp, lang)))
     if source:
         lines.append(source)
     reporting = i18n.t("cards.reporting", lang, n=row.n_reporting, total=row.n_units)
     if row.n_carried:
         reporting += " " + i18n.t("cards.carried", lang, n=row.n_carried)
-    help_text = (f"{i18n.t('overview.numerator', lang)}: {common.integer(row.numerator, lang)} · "
-                 f"{i18n.t('overview.denominator', lang)}: {common.integer(row.denominator, lang)} · {reporting}")
+    help_text = (f"{i18n.t('overview.numerator', lang)}: {numbers.integer(row.numerator, lang)} · "
+                 f"{i18n.t('overview.denominator', lang)}: {numbers.integer(row.denominator, lang)} · {reporting}")
     return Card(
-        code=row.indicator_code, label=label, value=common.pct(row.value, lang), status=row.status,
-        delta=common.points(change, lang) if common.finite(change) else None,
-        direction=common.direction(change),
+        code=row.indicator_code, label=label, value=numbers.pct(row.value, lang), status=row.status,
+        delta=numbers.signed_points(change, lang) if numbers.known(change) else None,
+        direction=numbers.direction(change),
         lines=tuple(lines), spark=spark, help=help_text,
     )
 
@@ -76,7 +77,7 @@ def cards(key: DataKey, period: str, lang: str) -> list[Card]:
         else:
             card = _card(row, names[row.indicator_code], (), lang)
             if len(reporting):
-                listed = " · ".join(f"{units.get(r.unit_code, r.unit_code)}: {common.pct(r.value, lang)}" for r in reporting.itertuples())
+                listed = " · ".join(f"{units.get(r.unit_code, r.unit_code)}: {numbers.pct(r.value, lang)}" for r in reporting.itertuples())
                 card = replace(card, lines=card.lines + (i18n.t("cards.departments", lang, list=listed),))
             out.append(card)
     return out
@@ -135,10 +136,10 @@ def draw_trend(key: DataKey, period: str, indicator: str, lang: str) -> None:
     fig = charts.trend_chart(series, lang, outlook=outlook)
     st.plotly_chart(fig, config=charts.CONFIG, key=None)
     row = outlook.iloc[0] if len(outlook) else None
-    if row is not None and common.finite(row["projected_december"]) and common.finite(row["target"]) and row["months_left"] > 0:
+    if row is not None and numbers.known(row["projected_december"]) and numbers.known(row["target"]) and row["months_left"] > 0:
         key_text = "leaders.overview.outlook_on_course" if bool(row["on_course"]) else "leaders.overview.outlook_short"
-        st.caption(i18n.t(key_text, lang, projected=common.pct(row["projected_december"], lang),
-                          target=common.target_pct(row["target"], lang), needed=common.points(row["needed_gain_pp"], lang)))
+        st.caption(i18n.t(key_text, lang, projected=numbers.pct(row["projected_december"], lang),
+                          target=numbers.target_pct(row["target"], lang), needed=numbers.signed_points(row["needed_gain_pp"], lang)))
     st.caption(i18n.t("leaders.overview.trend_caption", lang))
 
 
@@ -170,7 +171,7 @@ def changes(key: DataKey, period: str, lang: str, allowed: frozenset[str] | None
 
     def line(r) -> str:
         return (f"**{md_escape(names.get(r.unit_code, r.unit_code))}** · {md_escape(indicators[r.indicator_code])}: "
-                f"{md_escape(common.pct(r.value, lang))} ({common.arrow(r.change_mom_pp)} {md_escape(common.points(r.change_mom_pp, lang))})")
+                f"{md_escape(numbers.pct(r.value, lang))} ({numbers.arrow(r.change_mom_pp)} {md_escape(numbers.signed_points(r.change_mom_pp, lang))})")
 
     gains = tuple(line(r) for r in moved[moved["change_mom_pp"] > 0].nlargest(CHANGES_SHOWN, "change_mom_pp").itertuples())
     drops = tuple(line(r) for r in moved[moved["change_mom_pp"] < 0].nsmallest(CHANGES_SHOWN, "change_mom_pp").itertuples())

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from presentation import numbers
 from ui import charts, data
 from ui.data import DataKey
 from ui.views import common
@@ -90,7 +91,7 @@ def outlook_table(key: DataKey, last: str, indicators: tuple[str, ...], level: s
         return pd.DataFrame()
 
     def verdict(r) -> str:
-        if not common.finite(r.target) or not common.finite(r.projected_december):
+        if not numbers.known(r.target) or not numbers.known(r.projected_december):
             return "–"
         return i18n.t("leaders.trends.on_course" if bool(r.on_course) else "leaders.trends.off_course", lang)
 
@@ -98,10 +99,10 @@ def outlook_table(key: DataKey, last: str, indicators: tuple[str, ...], level: s
     return pd.DataFrame({
         c["indicator"]: rows["indicator_code"].map(ind),
         c["unit"]: rows["unit_code"].map(lambda u: names.get(u, u)),
-        c["value"]: [common.pct(v, lang) for v in rows["value"]],
-        c["target"]: [common.target_pct(v, lang) for v in rows["target"]],
-        c["projected"]: [common.pct(v, lang) for v in rows["projected_december"]],
-        c["needed"]: [common.points(v, lang) if common.finite(v) and v > 0 else "–" for v in rows["needed_gain_pp"]],
+        c["value"]: [numbers.pct(v, lang) for v in rows["value"]],
+        c["target"]: [numbers.target_pct(v, lang) for v in rows["target"]],
+        c["projected"]: [numbers.pct(v, lang) for v in rows["projected_december"]],
+        c["needed"]: [numbers.signed_points(v, lang) if numbers.known(v) and v > 0 else "–" for v in rows["needed_gain_pp"]],
         c["verdict"]: [verdict(r) for r in rows.itertuples()],
     })
 

@@ -1,5 +1,6 @@
-"""The weak-unit list as the standing agency reads it: the metrics' ranked flags (metrics.weak_localities)
-joined with unit names, the reasons as sentences from the catalog, and the agency's follow-up of each flag.
+"""The weak-unit list as people read it, on the pages, in the CLI and in the monthly report: the metrics'
+ranked flags (metrics.weak_localities) joined with unit names, each reason as one sentence from the
+catalog (`reason_sentence`, the only place a reason is worded), and the agency's follow-up of each flag.
 
 Which follow-up a flag shows: the latest one recorded for the unit in the months of its current run of
 flags (a unit notified last month and still flagged this month shows "notified", with the month it was
@@ -12,9 +13,9 @@ from __future__ import annotations
 import pandas as pd
 
 import i18n
-from commands.kpis import reason_text
 from domain import periods
 from metrics.config import FLAG_RULES
+from presentation.numbers import missing, pct, signed_points, target_pct
 
 FOLLOWUP_COLUMNS = ["followup_status", "followup_note", "followup_by", "followup_at", "followup_period"]
 
@@ -38,11 +39,27 @@ def run_followups(history: pd.DataFrame, weak_units: pd.DataFrame, period: str) 
     return out[FOLLOWUP_COLUMNS]
 
 
+def reason_sentence(row, indicators: dict[str, str], lang: str, falling_months: int) -> str:
+    """One reason a unit is flagged, as the catalog's sentence (`metrics.reason.<rule>`)."""
+    if row.rule == "missing":
+        return i18n.t("metrics.reason.missing", lang, period=i18n.fmt_period(row.period, lang))
+    if row.rule == "late":
+        return i18n.t("metrics.reason.late", lang, days="?" if missing(row.days_late) else int(row.days_late))
+    return i18n.t(
+        f"metrics.reason.{row.rule}", lang, indicator=indicators.get(row.indicator_code, row.indicator_code),
+        value=pct(row.value, lang), target=target_pct(row.target, lang),
+        gap=signed_points(row.gap_pp, lang),
+        expected=pct(row.expected, lang), rank="?" if missing(row.rank) else int(row.rank),
+        peers="?" if missing(row.peers) else int(row.peers), months=falling_months,
+        change=signed_points(row.change_pp, lang),
+    )
+
+
 def reason_sentences(reasons: pd.DataFrame, indicator_names: dict[str, str], lang: str, falling_months: int) -> pd.Series:
     """unit_code -> the unit's reasons as sentences (a list), in the metrics' order of rules."""
     if reasons.empty:
         return pd.Series(dtype=object)
-    texts = [reason_text(r, indicator_names, lang, falling_months) for r in reasons.itertuples()]
+    texts = [reason_sentence(r, indicator_names, lang, falling_months) for r in reasons.itertuples()]
     return pd.Series(texts, index=reasons.index).groupby(reasons["unit_code"], sort=False).agg(list)
 
 
