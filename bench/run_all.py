@@ -111,7 +111,7 @@ CHART_DRAWN = '[data-testid="stPlotlyChart"] .main-svg'
 
 
 def _serve(script: Path, url: str, log: Path):
-    from tests.live_server import free_port
+    from testkit.live_server import free_port
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "P06_AUTO_SAMPLE": "0"}

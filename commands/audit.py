@@ -50,7 +50,7 @@ def _filter_values(args) -> dict:
 
 
 def _run(args, work) -> int:
-    from services.errors import ServiceError
+    from domain.errors import ServiceError
     from services.users import cli_actor
     from storage.setup import ensure_db
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import i18n
 from commands.common import engine_for, print_json, refuse
 from domain import periods
+from domain.errors import ServiceError
 
 
 def register(sub) -> None:
@@ -70,25 +71,21 @@ def template(args) -> int:
     if args.form not in registry.form_by_code:
         return refuse(_both("loaders.cli.bad_form", value=args.form, forms=", ".join(registry.form_by_code)))
     try:
-        data = _template_bytes(engine, registry, args.form, period, args.unit, args.lang)
+        data = _template_bytes(engine, args.form, period, args.unit, args.lang)
     except TemplateError as exc:
         return refuse(str(exc))
+    except ServiceError as exc:
+        return refuse(exc.both())
     Path(args.output).write_bytes(data)
     print(i18n.t("loaders.cli.template_written", args.lang, file=args.output))
     return 0
 
 
-def _template_bytes(engine, registry, form: str, period: str, unit: str | None, lang: str) -> bytes:
-    """Through access control (audited, as the operator) when it is there, else straight from the loaders."""
-    try:
-        from services.templates import template_for
-        from services.users import cli_actor
-    except ImportError:
-        from loaders.template import build_template
-        from storage import frames
+def _template_bytes(engine, form: str, period: str, unit: str | None, lang: str) -> bytes:
+    """Through access control: authorised and audited as the operator."""
+    from services.templates import template_for
+    from services.users import cli_actor
 
-        return build_template(registry, frames.load_units(engine), form, period, unit=unit, lang=lang,
-                              deadline_day=int(frames.settings(engine)["deadline_day"]))
     return template_for(engine, cli_actor(), form, period, unit=unit, lang=lang)
 
 
@@ -131,11 +128,12 @@ def ingest(args) -> int:
                    save_mapping=args.save_mapping)
     try:
         report = _submit(engine, actor, files, options)
-    except Exception as exc:  # noqa: BLE001 - a refusal or a fault is reported, never a traceback
-        message = exc.both() if hasattr(exc, "both") else _both("loaders.cli.failed", reason=type(exc).__name__)
+    except ServiceError as exc:  # a refusal: its reason, in both languages
+        return refuse(exc.both())
+    except Exception as exc:  # noqa: BLE001 - a fault is reported, never a traceback
         if os.environ.get("P06_DEBUG"):
             raise
-        return refuse(message)
+        return refuse(_both("loaders.cli.failed", reason=type(exc).__name__))
     if args.error_workbook:
         _error_workbooks(report, files, Path(args.error_workbook), args.lang)
     if args.json:
@@ -146,17 +144,10 @@ def ingest(args) -> int:
 
 
 def _submit(engine, actor, files, options):
-    """Through access control (services.submissions.submit_files) when it is there, else straight to the
-    loaders as the operator."""
-    try:
-        from services.submissions import submit_files
-    except ImportError:
-        submit_files = None
-    if submit_files is not None:
-        return submit_files(engine, actor, files, source="cli", **options)
-    from loaders.ingest import ingest_files
+    """Through access control: the actor's units, every lock rule, the audit trail."""
+    from services.submissions import submit_files
 
-    return ingest_files(engine, files, submitted_by=actor.username, source="cli", **options)
+    return submit_files(engine, actor, files, source="cli", **options)
 
 
 def _error_workbooks(report, files, folder: Path, lang: str) -> None:

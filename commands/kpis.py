@@ -14,11 +14,11 @@ import pandas as pd
 import i18n
 from commands.common import engine_for, print_json, print_table, refuse
 from domain import periods
+from domain.errors import Invalid
 from presentation.flags import reason_sentence
 from presentation.inputs import open_inputs
 from presentation.numbers import decimal, integer, pct, signed_points, target_pct
 from presentation.records import records
-from services.errors import Invalid
 
 LEVEL_CHOICES = ["province", "district", "former_district", "commune", "department"]
 KIND_CHOICES = ["month", "quarter", "ytd", "year"]

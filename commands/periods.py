@@ -63,7 +63,7 @@ def status(args) -> int:
 
 def change(args) -> int:
     from services import locks
-    from services.errors import ServiceError
+    from domain.errors import ServiceError
     from services.users import cli_actor
     from storage.setup import ensure_db
 

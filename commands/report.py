@@ -67,10 +67,10 @@ def _cannot_write(folder: Path, exc: OSError) -> int:
 
 
 def report(args) -> int:
+    from domain.errors import ServiceError
     from presentation.inputs import open_inputs
     from reports.pack import build_pack, file_names
     from services import exports, followups
-    from services.errors import ServiceError
     from services.guard import authorize
     from services.sample_mode import synthetic_figures
     from services.users import actor_of, cli_actor

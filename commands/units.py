@@ -57,7 +57,7 @@ def list_units(args) -> int:
 def import_province(args) -> int:
     """Through the service (as the operator, audited), which refuses a province already set up: importing
     it again would overwrite the units' history (validity, former units) with the package's current list."""
-    from services.errors import ServiceError
+    from domain.errors import ServiceError
     from services.units import import_province as run
     from services.users import cli_actor
     from storage.setup import ensure_db

@@ -98,7 +98,7 @@ def _both(key: str, **params) -> str:
 
 def _run(args, work) -> int:
     """Run `work(engine, actor)`, turning a refusal or invalid input into exit status 1 with the reason."""
-    from services.errors import ServiceError
+    from domain.errors import ServiceError
     from services.users import cli_actor
     from storage.setup import ensure_db
 

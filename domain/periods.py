@@ -65,18 +65,6 @@ def month(period: str) -> int:
     return parse(period)[1]
 
 
-def quarter_months(period: str) -> list[str]:
-    """The months of the quarter that `period` falls in, up to and including `period`."""
-    y, m = parse(period)
-    start = (m - 1) // 3 * 3 + 1
-    return [make(y, k) for k in range(start, m + 1)]
-
-
-def year_to_date(period: str) -> list[str]:
-    y, m = parse(period)
-    return [make(y, k) for k in range(1, m + 1)]
-
-
 def due_date(period: str, deadline_day: int = 5) -> dt.date:
     """A month's submission is due on `deadline_day` of the following month (DOMAIN.md §5)."""
     nxt = first_day(add(period, 1))

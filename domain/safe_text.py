@@ -19,11 +19,6 @@ def guard_cell(value):
     return value
 
 
-def guard_rows(rows):
-    """Every cell of an iterable of rows guarded (for writers that take rows)."""
-    return [[guard_cell(v) for v in row] for row in rows]
-
-
 def guard_frame(frame):
     """A copy of a pandas DataFrame with every text cell (and every column name) guarded.
     Duck-typed, so that this bottom layer imports nothing."""

@@ -84,7 +84,38 @@ class UnitSpec:
         return TYPE_LEVEL[self.type]
 
     def valid_on(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+        return valid_between(self.valid_from, self.valid_to, day, day)
+
+    def valid_in(self, period: str) -> bool:
+        return valid_in(self.valid_from, self.valid_to, period)
+
+
+# -- the validity rule: one place -------------------------------------------------------------------------
+
+
+def _open(d) -> bool:
+    """No date: the unit has no start (or no end). NaN/NaT from a frame count as none."""
+    return d is None or d != d  # noqa: PLR0124 - NaN and NaT are not equal to themselves
+
+
+def valid_between(valid_from, valid_to, start: dt.date, end: dt.date) -> bool:
+    """Whether a unit valid from `valid_from` to `valid_to` (inclusive; None = open) exists on any day of
+    start..end. A unit abolished on the 30th still reports that month; one created on the 1st reports it too."""
+    return (_open(valid_from) or valid_from <= end) and (_open(valid_to) or valid_to >= start)
+
+
+def valid_in(valid_from, valid_to, period: str) -> bool:
+    """Whether the unit exists on any day of the month `period` ("YYYY-MM")."""
+    from domain.periods import first_day, last_day
+
+    return valid_between(valid_from, valid_to, first_day(period), last_day(period))
+
+
+def valid_mask(units, start: dt.date, end: dt.date | None = None):
+    """For a frame of units (valid_from, valid_to): a boolean Series, True for the units that exist on any
+    day of start..end (on `start` when no end is given)."""
+    end = start if end is None else end
+    return units["valid_from"].map(lambda d: _open(d) or d <= end) & units["valid_to"].map(lambda d: _open(d) or d >= start)
 
 
 def type_from_vi(label: str) -> str:

@@ -11,19 +11,16 @@ still have no shape.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete, insert, select
-
 from domain.text import fold
 from loaders.matching import UnitIndex
-from storage import frames, models
-from storage.db import session_factory
-from storage.setup import bump_data_version
+from storage import frames
+from storage.boundaries import replace_boundaries, units_with_boundaries
+from storage.db import Engine
 
 MAX_BYTES = 200 * 1024 * 1024
 _CODE_KEYS = {"code", "ma", "ma dvhc", "unit code", "ma don vi", "ma huyen", "ma xa", "ward code", "district code", "gso code"}
@@ -149,20 +146,8 @@ def load_boundaries(engine: Engine, geojson: bytes, source: str = "", dry_run: b
         report.matched.append({"feature": i + 1, "name": label, "unit_code": code, "unit_name": u.name_vi, "by": how})
     report.unmatched.sort(key=lambda u: u["feature"])
     if not dry_run and shapes:
-        now = dt.datetime.now(dt.timezone.utc)
-        table = models.UnitBoundary.__table__
-        with session_factory(engine).begin() as session:
-            session.execute(delete(table).where(table.c.unit_code.in_(list(shapes))))
-            session.execute(insert(table), [
-                {"unit_code": code, "geometry": json.dumps(geometry, separators=(",", ":")), "source": source[:300],
-                 "loaded_at": now}
-                for code, (_, geometry) in shapes.items()
-            ])
-            bump_data_version(session)
-        report.stored = len(shapes)
-    with engine.connect() as conn:
-        have = set(conn.execute(select(models.UnitBoundary.unit_code)).scalars())
-    have |= set(shapes)
+        report.stored = replace_boundaries(engine, {code: geometry for code, (_, geometry) in shapes.items()}, source)
+    have = units_with_boundaries(engine) | set(shapes)
     matched_levels = {index.units[c].level for c in shapes}
     report.without_shape = [
         {"unit_code": u.code, "unit_name": u.name_vi}

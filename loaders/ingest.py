@@ -2,6 +2,9 @@
 
     report = ingest_files(engine, [("vinh_2024-05.xlsx", data)], submitted_by="ubnd.vinh", dry_run=True)
 
+`ingest_files` is `check_files` (read and validate, store nothing) followed by `store_checked` (store the
+accepted files of that very report): an upload checked once is confirmed without being read again.
+
 Each file is read (readers), its table found (layout), its records extracted (parse), its month, form and
 units settled and every rule checked (validation); the files of one call are validated together. A file
 with any error is rejected whole. An accepted file is stored in one transaction (storage.submissions):
@@ -18,19 +21,28 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, bindparam, select
-
 from domain import periods
+from domain.clock import local_date
+from domain.errors import ServiceError
 from loaders import mappings as saved_mappings
 from loaders.headers import IGNORE, HeaderMatcher
 from loaders.matching import UnitIndex
 from loaders.parse import ParsedFile, Unmatched, parse_book
-from loaders.problems import LoaderError, Problem, Text, problem_sort_key
 from loaders.pool import parallel_map
+from loaders.problems import LoaderError, Problem, Text, problem_sort_key
 from loaders.readers import Limits, read_book
 from loaders.validation import Context, Given, Resolved, resolve, validate
-from storage import frames, models
-from storage.submissions import RetriesExhausted, SubmissionIn, ValueIn, record_submission, record_submissions
+from storage import frames
+from storage.db import Engine
+from storage.retry import RetriesExhausted
+from storage.submissions import (
+    SubmissionIn,
+    ValueIn,
+    known_hashes,
+    locked_months,
+    record_submissions,
+    values_of,
+)
 
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
 
@@ -146,15 +158,38 @@ def ingest_files(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """Read, validate and (unless `dry_run`) store `files` (SourceFile or (name, bytes[, received_at])).
+    """Read, validate and (unless `dry_run`) store `files` (SourceFile or (name, bytes[, received_at])):
+    `check_files`, then `store_checked`. With `save_mapping`, `mapping` is stored for the office after an
+    accepted file."""
+    report = check_files(engine, files, submitted_by=submitted_by, period=period, form=form, unit=unit, mapping=mapping,
+                         allowed_units=allowed_units, source=source, workers=workers, progress=progress)
+    if not dry_run:
+        store_checked(engine, report, checks=checks, transaction=transaction,
+                      save_mapping=mapping if save_mapping else None, saved_by=submitted_by)
+    return report
+
+
+def check_files(
+    engine: Engine,
+    files: Sequence[SourceFile | tuple],
+    *,
+    submitted_by: str,
+    period: str | None = None,
+    form: str | None = None,
+    unit: str | None = None,
+    mapping: dict[str, str] | None = None,
+    allowed_units: set[str] | None = None,
+    source: str = "upload",
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Read and validate `files`; store nothing. The report's accepted files hold what would be written
+    (`FileOutcome.submission`, the bytes read included), for `store_checked`.
 
     `period`/`form`/`unit`: what the submitter states for files that do not state it themselves (a file
     that does must agree). `mapping`: header -> element code (or "ignore") for headers in an office's own
-    wording; with `save_mapping`, stored for the office after an accepted file. `allowed_units`: the units
-    the submitter may report for (None = any). `checks(session)`: runs inside each writing transaction
-    and raises to refuse. `transaction`: "file" (one per file) or "batch" (accepted files written
-    together, one transaction per month; bulk loads). `workers`: processes reading a large batch.
-    `progress(done, total)` follows the reading.
+    wording. `allowed_units`: the units the submitter may report for (None = any). `workers`: processes
+    reading a large batch. `progress(done, total)` follows the reading.
     """
     sources = _sources(files)
     if period is not None:
@@ -163,9 +198,9 @@ def ingest_files(
     limits = Limits.from_settings(settings)
     registry = frames.load_registry(engine)
     index = UnitIndex(frames.load_units(engine))
-    ctx = Context(registry, index, set(allowed_units) if allowed_units is not None else None, _locked_periods(engine))
+    ctx = Context(registry, index, set(allowed_units) if allowed_units is not None else None, set(locked_months(engine)))
     given = Given(period, form, unit)
-    tz = dt.timezone(dt.timedelta(hours=int(settings["timezone_offset_hours"])))
+    offset = settings["timezone_offset_hours"]
     now = dt.datetime.now(dt.timezone.utc)
 
     mapping = dict(mapping or {})
@@ -176,7 +211,7 @@ def ingest_files(
 
     outcomes: list[FileOutcome] = []
     to_read: list[tuple[FileOutcome, SourceFile]] = []
-    known = _known_hashes(engine, [hashlib.sha256(s.content).hexdigest() for s in sources])
+    known = known_hashes(engine, [hashlib.sha256(s.content).hexdigest() for s in sources])
     first_in_call: dict[str, str] = {}
     for src in sources:
         sha = hashlib.sha256(src.content).hexdigest()
@@ -199,7 +234,7 @@ def ingest_files(
         if isinstance(parsed, LoaderError):
             outcome.problems = parsed.problems
             continue
-        now_period = periods.of_date((src.received_at or now).astimezone(tz).date())
+        now_period = periods.of_date(local_date(src.received_at or now, offset))
         res = _resolve_with_unit_mappings(parsed, src, engine, matcher, index, limits, ctx, given, now_period)
         outcome.kind = res.parsed.kind
         resolved.append((outcome, res, src))
@@ -208,18 +243,31 @@ def ingest_files(
     validate([r for _, r, _ in resolved], ctx)
     for outcome, res, src in resolved:
         _settle(outcome, res, src, submitted_by, source)
-
-    accepted = [o for o in outcomes if o.status == ACCEPTED]
-    if not dry_run and accepted:
-        _write(engine, accepted, checks, transaction)
-        if save_mapping and mapping:
-            for o in accepted:
-                if o.stored and o.form:
-                    office = o.units[0] if len(o.units) == 1 else submitted_by
-                    saved_mappings.save(engine, office, o.form, mapping, submitted_by)
     for o in outcomes:
         o.problems.sort(key=problem_sort_key)
-    return IngestReport(dry_run, outcomes)
+    return IngestReport(True, outcomes)
+
+
+def store_checked(engine: Engine, report: IngestReport, *, checks: Callable | None = None, transaction: str = "file",
+                  save_mapping: dict[str, str] | None = None, saved_by: str = "") -> IngestReport:
+    """Store the accepted files of a report from `check_files`, exactly as checked (the bytes and values it
+    holds, not the files read again). Explicitly locked months are refused inside each writing transaction,
+    then `checks(session)` runs there and may refuse by raising a ServiceError (access control) or a
+    LoaderError. `transaction`: "file" (one per file) or "batch" (accepted files written together, one
+    transaction per month; bulk loads). `save_mapping`: header -> element stored for the office of each
+    stored file."""
+    accepted = [o for o in report.files if o.status == ACCEPTED and o.submission is not None]
+    if accepted:
+        _write(engine, accepted, checks, transaction)
+        if save_mapping:
+            for o in accepted:
+                if o.stored and o.form:
+                    office = o.units[0] if len(o.units) == 1 else saved_by
+                    saved_mappings.save(engine, office, o.form, save_mapping, saved_by)
+    for o in report.files:
+        o.problems.sort(key=problem_sort_key)
+    report.dry_run = False
+    return report
 
 
 def _parse_all(sources: list[SourceFile], matcher: HeaderMatcher, index: UnitIndex, limits: Limits, workers: int,
@@ -338,10 +386,6 @@ def _apply(o: FileOutcome, result) -> None:
     o.submission_id, o.added, o.changed, o.unchanged = result.submission_id, result.added, result.changed, result.unchanged
 
 
-_LOCKED_IN = select(models.PeriodLock.__table__.c.period).where(
-    models.PeriodLock.__table__.c.period.in_(bindparam("months", expanding=True)), models.PeriodLock.__table__.c.locked.is_(True))
-
-
 class _Refusal(Exception):
     def __init__(self, original: Exception, text: Text):
         self.original, self.text = original, text
@@ -352,41 +396,17 @@ def _in_transaction(name: str, months: list[str], checks: Callable | None):
     """Inside the writing transaction: refuse locked months, then the caller's checks."""
 
     def run(session) -> None:
-        locked = sorted(session.connection().execute(_LOCKED_IN, {"months": list(months)}).scalars())
+        locked = locked_months(session, months)
         if locked:
             raise LoaderError([Problem("period_locked", name, period=p, params={"month": f"{p[5:7]}/{p[:4]}"}) for p in locked])
         if checks is None:
             return
         try:
             checks(session)
-        except LoaderError:
-            raise
-        except Exception as exc:
-            # Access control refuses with its own exception (a message in both languages, or plain text).
-            if hasattr(exc, "message") and callable(exc.message):
-                raise _Refusal(exc, Text(exc.message("vi"), exc.message("en"))) from exc
-            if isinstance(exc, PermissionError):
-                raise _Refusal(exc, Text(str(exc), str(exc))) from exc
-            raise
+        except ServiceError as exc:  # access control's refusal, in both languages
+            raise _Refusal(exc, Text(exc.message("vi"), exc.message("en"))) from exc
 
     return run
-
-
-def _known_hashes(engine: Engine, shas: list[str]) -> dict[str, tuple]:
-    s = models.Submission
-    out = {}
-    with engine.connect() as conn:
-        for start in range(0, len(shas), 500):
-            chunk = shas[start : start + 500]
-            for row in conn.execute(select(s.sha256, s.id, s.received_at, s.submitted_by).where(s.sha256.in_(chunk))):
-                out[row.sha256] = (row.id, row.received_at, row.submitted_by)
-    return out
-
-
-def _locked_periods(engine: Engine) -> set[str]:
-    pl = models.PeriodLock
-    with engine.connect() as conn:
-        return set(conn.execute(select(pl.period).where(pl.locked.is_(True))).scalars())
 
 
 def _previous_values(engine: Engine, files: list[Resolved]) -> dict[tuple[str, str, str], int]:
@@ -397,17 +417,4 @@ def _previous_values(engine: Engine, files: list[Resolved]) -> dict[tuple[str, s
             code, p = f.unit_of(ref.id), f.ref_periods.get(ref.id)
             if code and p:
                 wanted.add((code, periods.add(p, -1)))
-    if not wanted:
-        return {}
-    v = models.DataValue
-    units = sorted({u for u, _ in wanted})
-    months = sorted({p for _, p in wanted})
-    out = {}
-    with engine.connect() as conn:
-        for start in range(0, len(units), 500):
-            stmt = select(v.unit_code, v.period, v.element_code, v.value).where(
-                v.unit_code.in_(units[start : start + 500]), v.period.in_(months))
-            for u, p, e, value in conn.execute(stmt):
-                if (u, p) in wanted:
-                    out[(u, p, e)] = value
-    return out
+    return values_of(engine, wanted)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from domain import periods
 from domain.text import fold, strip_type_prefix, unaccent
+from domain.units import valid_in
 
 # Type prefixes and the level each one names (a prefix that names a level narrows the match to it).
 _PREFIX_LEVEL = re.compile(
@@ -47,8 +48,7 @@ class UnitInfo:
     former_unit_code: str | None
 
     def valid_in(self, period: str) -> bool:
-        start, end = _bounds(period)
-        return (self.valid_from is None or self.valid_from <= end) and (self.valid_to is None or self.valid_to >= start)
+        return valid_in(self.valid_from, self.valid_to, period)
 
 
 @lru_cache(maxsize=1024)

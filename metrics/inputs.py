@@ -68,10 +68,3 @@ class Inputs:
         """The latest month any unit of these inputs reported."""
         return self.cube.last_period
 
-    def with_settings(self, **overrides: Any) -> Inputs:
-        """The same frames with some settings changed (the cube is shared, not rebuilt)."""
-        out = Inputs(self.units, self.values, self.registry, self.targets, self.scope,
-                     {**self.settings, **overrides}, self.province_code)
-        if "cube" in self.__dict__:
-            out.__dict__["cube"] = self.__dict__["cube"]
-        return out

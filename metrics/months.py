@@ -24,11 +24,6 @@ def period(i: int) -> str:
     return periods.make(int(i) // 12, int(i) % 12 + 1)
 
 
-def month_of(i) -> np.ndarray | int:
-    """Calendar month 1..12 of month indices."""
-    return np.asarray(i) % 12 + 1
-
-
 def year_of(i) -> np.ndarray | int:
     return np.asarray(i) // 12
 

@@ -162,6 +162,3 @@ class Windows:
                 np.where(stock, t.den[b], cum_den[b + 1] - cum_den[a]))
 
 
-def window_sums(totals: MonthTotals, is_stock: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Σnum, Σden (k, n_g, n_i) for windows starts[j]..ends[j] (see Windows)."""
-    return Windows(totals, is_stock).sums(starts, ends)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import lang, session
-from ui.admin import audit, settings, show_flash, targets, units, users
+from ui import frame, session
+from ui.views.admin import audit, settings, show_flash, targets, units, users
 
-language = lang.current()
-t = lang.t
+page = frame.start("admin.title", action=None, needs_data=False)
+language, actor, t = page.lang, page.actor, page.t
 
 SECTIONS = (  # (catalog key of the tab, the action it needs, the module drawing it)
     ("admin.tab_targets", "edit_targets", targets),
@@ -21,8 +21,6 @@ SECTIONS = (  # (catalog key of the tab, the action it needs, the module drawing
     ("admin.tab_audit", "view_audit", audit),
 )
 
-st.title(t("admin.title"))
-actor = session.current_actor()
 visible = [s for s in SECTIONS if session.allowed(actor, s[1], language, show=False)]
 if not visible:
     session.allowed(actor, "configure", language)

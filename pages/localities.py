@@ -8,20 +8,12 @@ import streamlit as st
 
 import i18n
 from services import exports
-from ui import data, filters, lang, session
+from ui import data, filters, frame, session
 from ui.downloads import download_buttons
 from ui.views import common, localities
 
-language = lang.current()
-t = lang.t
-
-key = data.version()
-months = common.months(key)
-st.title(t("leaders.localities.title"))
-if not months:
-    st.info(t("app.no_data"))
-    st.stop()
-actor, allowed = common.page_scope(language)
+page = frame.start("leaders.localities.title")
+language, key, months, allowed, t = page.lang, page.key, page.months, page.allowed, page.t
 
 top = st.columns([1, 2])
 period = filters.month_picker("localities_period", months, language, container=top[0])
@@ -51,12 +43,12 @@ localities.draw_heatmap(key, period, level, indicator, show, language, allowed)
 
 st.subheader(t("leaders.localities.table_heading", indicator=indicator_name))
 localities.draw_table(key, period, level, indicator, language, allowed)
-if session.allowed(actor, "export", language, show=False):
-    frame = localities.table(key, period, level, indicator, language, allowed)
+if session.allowed(page.actor, "export", language, show=False):
+    rows = localities.table(key, period, level, indicator, language, allowed)
     engine = data.engine()
     download_buttons(
-        frame, f"dia-phuong_{period}_{level}_{indicator}", language, "localities_download",
+        rows, f"dia-phuong_{period}_{level}_{indicator}", language, "localities_download",
         percent_columns=localities.percent_columns(language), integer_columns=localities.integer_columns(language),
         title=t("leaders.localities.export_title", indicator=indicator_name, level=labels[level], period=i18n.fmt_period(period, language)),
-        on_click=lambda: exports.record_export(engine, actor, "localities", period, rows=len(frame)), deferred=True,
+        on_click=lambda: exports.record_export(engine, page.actor, "localities", period, rows=len(rows)), deferred=True,
     )

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, filters, lang
+from ui import data, filters, frame
 from ui.views import common, localities, maps
 
-language = lang.current()
-t = lang.t
-
-key = data.version()
-months = common.months(key)
-st.title(t("leaders.map.title"))
-if not months:
-    st.info(t("app.no_data"))
-    st.stop()
-actor, allowed = common.page_scope(language)
+page = frame.start("leaders.map.title")
+language, key, months, allowed, t = page.lang, page.key, page.months, page.allowed, page.t
 
 top = st.columns([1, 2])
 period = filters.month_picker("map_period", months, language, container=top[0])

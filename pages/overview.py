@@ -7,19 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 import i18n
-from ui import data, filters, lang
+from ui import data, filters, frame
 from ui.views import common, overview
 
-language = lang.current()
-t = lang.t
-
-key = data.version()
-months = common.months(key)
-st.title(t("overview.heading"))
-if not months:
-    st.info(t("app.no_data"))
-    st.stop()
-actor, allowed = common.page_scope(language)
+page = frame.start("overview.heading")
+language, key, months, allowed, t = page.lang, page.key, page.months, page.allowed, page.t
 
 picker, _ = st.columns([1, 2])
 period = filters.month_picker("overview_period", months, language, container=picker)

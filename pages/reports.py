@@ -9,30 +9,20 @@ import datetime as dt
 import streamlit as st
 
 import i18n
+from domain.errors import ServiceError
 from presentation.numbers import month_text
 from reports.pack import build_pack
 from services import exports, followups, locks, sample_mode
-from services.errors import ServiceError
 from services.guard import authorize
 from services.permissions import permits
-from ui import data, filters, lang, session
+from ui import data, filters, frame
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PACK = "report_pack"  # session_state: (key, pack) of the last pack generated in this session
 
-language = lang.current()
-t = lang.t
-
-st.title(t("reports.page.title"))
-actor = session.current_actor()
-if not session.allowed(actor, "export", language):
-    st.stop()
-key = data.version()
-months = data.periods_with_data(key)
-if not months:
-    st.info(t("app.no_data"))
-    st.stop()
+page = frame.start("reports.page.title", action="export")
+language, key, months, actor, t = page.lang, page.key, page.months, page.actor, page.t
 engine = data.engine()
 
 top = st.columns([2, 2])

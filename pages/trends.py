@@ -6,19 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from domain import periods
-from ui import data, filters, lang
+from ui import data, filters, frame
 from ui.views import common, overview, trends
 
-language = lang.current()
-t = lang.t
-
-key = data.version()
-months = common.months(key)
-st.title(t("leaders.trends.title"))
-if not months:
-    st.info(t("app.no_data"))
-    st.stop()
-actor, allowed = common.page_scope(language)
+page = frame.start("leaders.trends.title")
+language, key, months, allowed, t = page.lang, page.key, page.months, page.allowed, page.t
 registry = data.registry(key)
 
 first, last = filters.month_range("trends_months", months, language,

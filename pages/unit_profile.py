@@ -9,31 +9,21 @@ import streamlit as st
 
 import i18n
 from domain import periods
+from domain.errors import ServiceError
 from domain.text import fold
-from domain.units import base_name
-from services import followups, lineage, visibility
-from services.errors import ServiceError
+from domain.units import base_name, valid_in
 from presentation import flags
-from ui import badges, data, filters, lang, profile_view, session
+from services import followups, lineage
+from ui import badges, data, filters, frame, session
+from ui.views import profile as profile_view
 
 REPORTING_LEVELS = ("commune", "department", "district")
 HISTORY_MONTHS = 12
 TREND_MONTHS = 24
 
-language = lang.current()
-t = lang.t
-
-key = data.version()
-months = data.periods_with_data(key)
-st.title(t("profile.title"))
-actor = session.current_actor()
-if not months:
-    st.info(t("app.no_data"))
-    st.stop()
-if not session.allowed(actor, "view", language):
-    st.stop()
+page = frame.start("profile.title")
+language, key, months, actor, scope, t = page.lang, page.key, page.months, page.actor, page.scope, page.t
 engine = data.engine()
-scope = visibility.view_scope(engine, actor)
 units = data.units(key)
 registry = data.registry(key)
 name_col = "name_vi" if language == "vi" else "name_en"
@@ -54,8 +44,7 @@ pick_unit, pick_month = st.columns([3, 2])
 unit = filters.choice("profile_unit", list(labels), param="unit", label=t("profile.unit"), format_func=labels.__getitem__,
                       container=pick_unit)
 info = units.set_index("code").loc[unit]
-valid_months = [p for p in months if (info["valid_from"] is None or periods.last_day(p) >= info["valid_from"])
-                and (info["valid_to"] is None or periods.first_day(p) <= info["valid_to"])]
+valid_months = [p for p in months if valid_in(info["valid_from"], info["valid_to"], p)]
 if not valid_months:
     st.info(t("profile.no_months"))
     st.stop()

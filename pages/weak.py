@@ -8,26 +8,15 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from services import exports, followups, visibility
-from services.errors import ServiceError
+from domain.errors import ServiceError
 from presentation import flags
-from ui import badges, data, filters, lang, session, styled
+from services import exports, followups
+from ui import badges, data, filters, frame, session, styled
 from ui.downloads import download_buttons
 
-language = lang.current()
-t = lang.t
-
-key = data.version()
-months = data.periods_with_data(key)
-st.title(t("weak.title"))
-actor = session.current_actor()
-if not months:
-    st.info(t("app.no_data"))
-    st.stop()
-if not session.allowed(actor, "view", language):
-    st.stop()
+page = frame.start("weak.title")
+language, key, months, actor, scope, t = page.lang, page.key, page.months, page.actor, page.scope, page.t
 engine = data.engine()
-scope = visibility.view_scope(engine, actor)
 sees_followups = session.allowed(actor, "view_followups", language, show=False)
 
 top = st.columns([2, 3])

@@ -1,7 +1,7 @@
 """The metric engine's inputs for one province, opened once and read-only, for every front end that is
 not a page (pages cache the same frames through ui/data.py): the CLI's metric commands and the monthly
 report. A read never sets up or migrates the database (init-db does), so an administrator's edits to
-units stay as they are. Every refusal is an `Invalid` (services.errors) with its words in both languages.
+units stay as they are. Every refusal is an `Invalid` (domain.errors) with its words in both languages.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 import metrics
 from domain import periods
+from domain.errors import Invalid
 from metrics import months
-from services.errors import Invalid
 from storage import frames, migrate
 
 

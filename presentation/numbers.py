@@ -13,7 +13,6 @@ Numbers people type are read back in the same convention (`parse_number`).
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -41,14 +40,6 @@ def missing(x) -> bool:
 def known(x) -> bool:
     """The opposite of `missing`: there is a figure."""
     return not missing(x)
-
-
-def as_float(x) -> float | None:
-    """A float, or None when missing or not finite."""
-    if missing(x):
-        return None
-    value = float(x)
-    return value if math.isfinite(value) else None
 
 
 def clean_text(value) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 import i18n
 import metrics
 from domain import periods
+from domain.units import valid_mask
 from presentation.numbers import clean_text, missing
 
 TOP_N = 3  # best and worst units named in each indicator's sentence and on the summary sheet
@@ -96,9 +97,7 @@ class ReportContent:
 
 def locality_level(units: pd.DataFrame, period: str) -> str:
     """The level the province's localities report at in `period`: communes once any exists, else districts."""
-    start, end = periods.first_day(period), periods.last_day(period)
-    valid = units["valid_from"].map(lambda d: d is None or missing(d) or d <= end) & units["valid_to"].map(
-        lambda d: d is None or missing(d) or d >= start)
+    valid = valid_mask(units, periods.first_day(period), periods.last_day(period))
     return "commune" if ((units["level"] == "commune") & valid).any() else "district"
 
 

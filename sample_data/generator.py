@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -252,8 +251,8 @@ def generate(
     for period in periods.span(first, last):
         y, m = periods.parse(period)
         t = max((y - y0) * 12 + (m - m0), 0)  # months since 01/2024
-        start, end = periods.first_day(period), periods.last_day(period)
-        live = [u for u in units if (u.valid_from is None or u.valid_from <= end) and (u.valid_to is None or u.valid_to >= start)]
+        start = periods.first_day(period)
+        live = [u for u in units if u.valid_in(period)]
         for u in live:
             if u.level == "district":
                 covered = [u.code] + [d.code for d in districts if d.successor_code == u.code and d.valid_to and d.valid_to < start]
@@ -286,5 +285,3 @@ def generate(
     return sorted(_monotone(out), key=lambda r: (r.period, r.unit_code))
 
 
-def iter_returns(first: str = FIRST_PERIOD, last: str = LAST_PERIOD) -> Iterator[SampleReturn]:
-    yield from generate(first, last)

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.orm import Session
 
 import i18n
+from domain import clock
 from domain.safe_text import guard_cell
 from domain.text import fold
 from services.clock import setting, utcnow
@@ -100,7 +101,7 @@ def _bound(engine: Engine, value, end: bool) -> dt.datetime | None:
         return None
     if isinstance(value, dt.datetime):
         return utcnow(value)
-    tz = dt.timezone(dt.timedelta(hours=setting(engine, "timezone_offset_hours")))
+    tz = clock.zone(setting(engine, "timezone_offset_hours"))
     day = value + dt.timedelta(days=1) if end else value
     return dt.datetime.combine(day, dt.time(), tz).astimezone(dt.timezone.utc)
 
@@ -158,7 +159,7 @@ def _headers(lang: str) -> list[str]:
 
 
 def _local(at: pd.Timestamp, offset_hours: int) -> dt.datetime:
-    return at.to_pydatetime().astimezone(dt.timezone(dt.timedelta(hours=offset_hours)))
+    return at.to_pydatetime().astimezone(clock.zone(offset_hours))
 
 
 def to_csv(frame: pd.DataFrame, lang: str = i18n.DEFAULT_LANG, offset_hours: int = 7) -> bytes:

@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 
 from services import audit, passwords, permissions
 from services.clock import setting, utcnow
-from services.errors import Invalid, Refused
-from services.retry import in_transaction
+from domain.errors import Invalid, Refused
+from storage.retry import in_transaction
 from services.sample_mode import sample_only
 from services.sessions import new_session, resume, sign_out  # noqa: F401 - the auth API in one place
 from storage import models

@@ -7,15 +7,10 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
+from domain.clock import local_date, utcnow
 from storage import frames
 
-
-def utcnow(now: dt.datetime | None = None) -> dt.datetime:
-    if now is None:
-        return dt.datetime.now(dt.timezone.utc)
-    if now.tzinfo is None:
-        raise ValueError("naive datetime: pass an aware datetime")
-    return now.astimezone(dt.timezone.utc)
+__all__ = ["local_today", "setting", "utcnow"]
 
 
 def setting(engine: Engine, key: str):
@@ -25,5 +20,4 @@ def setting(engine: Engine, key: str):
 
 def local_today(engine: Engine, now: dt.datetime | None = None) -> dt.date:
     """Today's date in the province's time zone (setting `timezone_offset_hours`, Vietnam: UTC+7)."""
-    offset = dt.timedelta(hours=setting(engine, "timezone_offset_hours"))
-    return (utcnow(now) + offset).date()
+    return local_date(now, setting(engine, "timezone_offset_hours"))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from domain import periods
 from services import audit
 from services.clock import utcnow
-from services.errors import Invalid
+from domain.errors import Invalid
 from services.guard import authorize
 from services.permissions import Actor
 from storage import models

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Engine, select
 
 from services import audit
-from services.errors import Refused
+from domain.errors import Refused
 from services.lock_state import LockRules, states_in
 from services.permissions import Actor, check, matrix
 from services.clock import utcnow

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from services import audit
-from services.errors import Invalid
+from domain.errors import Invalid
 from services.guard import authorize
 from services.permissions import Actor
 from services.visibility import view_scope

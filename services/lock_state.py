@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from domain import periods
+from domain import clock, periods
 from services.clock import local_today, setting
 from storage import models
 
@@ -40,7 +40,7 @@ class LockRules:
         return periods.due_date(period, self.deadline_day) + dt.timedelta(days=self.lock_after_days + 1)
 
     def local_date(self, when: dt.datetime) -> dt.date:
-        return (when.astimezone(dt.timezone.utc) + dt.timedelta(hours=self.offset_hours)).date()
+        return clock.local_date(when, self.offset_hours)
 
 
 @dataclass(frozen=True)

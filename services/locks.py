@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from domain import periods
 from services import audit
 from services.clock import utcnow
-from services.errors import Invalid
+from domain.errors import Invalid
 from services.guard import authorize
 from services.lock_state import PUBLISHED, LockState, is_locked, lock_state, lock_states  # noqa: F401
 from services.permissions import Actor

@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.text import unaccent
-from services.errors import PasswordRejected
+from domain.errors import PasswordRejected
 
 COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 MIN_LENGTH_FLOOR = 12

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from services.errors import Refused
+from domain.errors import Refused
 
 MATRIX_FILE = Path(__file__).with_name("permissions.toml")
 SCOPES = ("any", "own", "no")

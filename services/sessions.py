@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services import audit
 from services.clock import setting, utcnow
 from services.permissions import Actor
-from services.retry import in_transaction
+from storage.retry import in_transaction
 from services.sample_mode import sample_only
 from storage import models
 from storage.db import session_factory

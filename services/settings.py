@@ -31,7 +31,7 @@ from domain import settings as settings_mod
 from metrics.config import FLAG_RULES, MetricsConfig
 from services import audit
 from services.clock import utcnow
-from services.errors import Invalid
+from domain.errors import Invalid
 from services.guard import authorize
 from services.permissions import Actor
 from storage import models

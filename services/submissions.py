@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 
 from sqlalchemy import Engine
 
+from domain.errors import Invalid, Refused
 from services import audit
 from services.clock import utcnow
-from services.errors import Refused
 from services.guard import authorize, refuse
 from services.lock_state import LockRules, states_in
-from services.permissions import Actor, scope as cell
+from services.permissions import Actor
+from services.permissions import scope as cell
 from storage.submissions import SubmissionIn, SubmissionResult, record_submission
 
 
@@ -77,54 +79,85 @@ SOURCES = ("upload", "cli")
 def submit_files(engine: Engine, actor: Actor | None, files, *, dry_run: bool = False, period: str | None = None,
                  form: str | None = None, unit: str | None = None, mapping: dict | None = None,
                  save_mapping: bool = False, source: str = "upload", now: dt.datetime | None = None):
-    """Workbooks and CSV files from an actor, through the loaders (loaders.ingest.ingest_files), with
-    the matrix's unit scope and every lock rule applied. Returns the loaders' IngestReport; a file
-    refused here (a unit the actor may not report for, a locked month) is in it as rejected, with the
-    loaders' own located problem, and the refusal is in the audit trail.
+    """Workbooks and CSV files from an actor, through the loaders, with the matrix's unit scope and every
+    lock rule applied: `check_upload`, then (unless `dry_run`) `confirm_upload` of that very report.
+    Returns the loaders' IngestReport; a file refused here (a unit the actor may not report for, a locked
+    month) is in it as rejected, with the loaders' own located problem, and the refusal is in the audit trail."""
+    now = utcnow(now)
+    report = _check(engine, actor, files, dry_run=dry_run, period=period, form=form, unit=unit, mapping=mapping,
+                    source=source, now=now)
+    if dry_run:
+        _audit_refusals(engine, actor, report.files, now, dry_run=True)
+        return report
+    return _store(engine, actor, report, save_mapping=mapping if save_mapping else None, now=now)
 
-    The loaders check explicitly locked months themselves but know nothing of the automatic lock, and
-    their `checks(session)` hook is not told which months a file writes. So the files are first read
-    as a dry run; files touching a month locked by any rule are refused here; the rest are then written
-    with `checks` re-reading the lock state of their months inside the writing transaction."""
-    from loaders.ingest import ACCEPTED, REJECTED, ingest_files
+
+def check_upload(engine: Engine, actor: Actor | None, files, *, period: str | None = None, form: str | None = None,
+                 unit: str | None = None, mapping: dict | None = None, source: str = "upload",
+                 now: dt.datetime | None = None):
+    """Read and validate the files once, as `actor`, and say what would be stored (nothing is). The report
+    keeps the checked bytes and figures: `confirm_upload` stores exactly those."""
+    return submit_files(engine, actor, files, dry_run=True, period=period, form=form, unit=unit, mapping=mapping,
+                        source=source, now=now)
+
+
+def confirm_upload(engine: Engine, actor: Actor | None, report, files, *, save_mapping: dict | None = None,
+                   now: dt.datetime | None = None):
+    """Store the accepted files of a report from `check_upload` without reading them again. `files` are the
+    files as they are now ((name, bytes) pairs, as uploaded): each accepted file must still be the one
+    checked (same name and SHA-256), else nothing is stored. The actor's rights and every lock are checked
+    again, inside the writing transaction for the locks."""
+    now = utcnow(now)
+    current = {(name, hashlib.sha256(content).hexdigest()) for name, content in ((_name(f), _content(f)) for f in files)}
+    for outcome in report.files:
+        held = outcome.submission
+        if outcome.status != "accepted":
+            continue
+        if held is None or hashlib.sha256(held.content).hexdigest() != outcome.sha256 or (outcome.name, outcome.sha256) not in current:
+            raise Invalid("access.upload.changed_since_check", file=outcome.name[:200])
+    units = sorted({u for o in report.files if o.status == "accepted" for u in o.units})
+    authorize(engine, actor, "submit", unit_codes=units or None, period=None, target=_names(report.files),
+              detail={"files": len(report.files), "dry_run": False, "checked": True}, now=now)
+    return _store(engine, actor, report, save_mapping=save_mapping, now=now)
+
+
+def _check(engine: Engine, actor: Actor | None, files, *, dry_run: bool, period, form, unit, mapping, source, now):
+    """Authorise, read and validate once; files touching a month locked by any rule become rejected. The
+    loaders know only explicit locks; the lock rules (explicit, published, automatic) are services'."""
+    from loaders.ingest import ACCEPTED, REJECTED, check_files
     from loaders.problems import Problem
 
     if source not in SOURCES:  # "sample" is the sample loader's alone: it decides whether demo accounts may exist
         raise ValueError(f"source must be one of {SOURCES}: {source!r}")
-    now = utcnow(now)
     files = list(files)
-    names = ", ".join(_name(f) for f in files)[:300]
-    authorize(engine, actor, "submit", unit_codes=[unit] if unit else None, period=None, target=names,
-              detail={"files": len(files), "dry_run": dry_run}, now=now)
+    authorize(engine, actor, "submit", unit_codes=[unit] if unit else None, period=None,
+              target=", ".join(_name(f) for f in files)[:300], detail={"files": len(files), "dry_run": dry_run}, now=now)
     allowed = None if cell(actor.role, "submit") == "any" else set(actor.unit_codes)
-    options = dict(submitted_by=actor.username, period=period, form=form, unit=unit, mapping=mapping,
-                   allowed_units=allowed, source=source)
-    preview = ingest_files(engine, files, dry_run=True, **options)
+    report = check_files(engine, files, submitted_by=actor.username, period=period, form=form, unit=unit,
+                         mapping=mapping, allowed_units=allowed, source=source)
     rules = LockRules.of(engine)
-    today = rules.local_date(now)
-    months = sorted({p for o in preview.files for p in o.periods})
+    months = sorted({p for o in report.files for p in o.periods})
     with engine.connect() as conn:
-        locked = {p for p, s in states_in(conn, months, rules, today).items() if s.locked}
-    for outcome in preview.files:
+        locked = {p for p, s in states_in(conn, months, rules, rules.local_date(now)).items() if s.locked}
+    for outcome in report.files:
         hit = sorted(set(outcome.periods) & locked)
         if outcome.status == ACCEPTED and hit:
             outcome.status = REJECTED
             outcome.problems = [Problem("period_locked", outcome.name, period=p, params={"month": f"{p[5:7]}/{p[:4]}"})
                                 for p in hit] + outcome.problems
-    if dry_run:
-        _audit_refusals(engine, actor, preview.files, now, dry_run=True)
-        return preview
+    return report
 
-    go = [i for i, o in enumerate(preview.files) if o.status == ACCEPTED]
-    if go:
-        written = ingest_files(engine, [files[i] for i in go], save_mapping=save_mapping,
-                               checks=lock_check(engine, sorted({p for i in go for p in preview.files[i].periods}), now),
-                               **options)
-        for i, outcome in zip(go, written.files):
-            preview.files[i] = outcome
-    preview.dry_run = False
-    _audit_refusals(engine, actor, preview.files, now, dry_run=False)
-    for outcome in preview.files:
+
+def _store(engine: Engine, actor: Actor, report, *, save_mapping: dict | None, now: dt.datetime):
+    """Store a checked report's accepted files (every lock re-read inside each writing transaction) and
+    audit every file's outcome."""
+    from loaders.ingest import ACCEPTED, REJECTED, store_checked
+
+    months = sorted({p for o in report.files if o.status == ACCEPTED for p in o.periods})
+    store_checked(engine, report, checks=lock_check(engine, months, now), save_mapping=save_mapping,
+                  saved_by=actor.username)
+    _audit_refusals(engine, actor, report.files, now, dry_run=False)
+    for outcome in report.files:
         if outcome.stored or outcome.duplicate_of is not None:
             audit.record(engine, actor, "revise" if outcome.changed else "submit", outcome.name[:300], "ok", {
                 "form": outcome.form, "sha256": outcome.sha256, "units": outcome.units, "periods": outcome.periods,
@@ -135,7 +168,15 @@ def submit_files(engine: Engine, actor: Actor | None, files, *, dry_run: bool = 
             audit.record(engine, actor, "submit", outcome.name[:300], "failed", {
                 "sha256": outcome.sha256, "errors": sorted({p.code for p in outcome.errors}),
             }, now=now)
-    return preview
+    return report
+
+
+def _names(outcomes) -> str:
+    return ", ".join(o.name for o in outcomes)[:300]
+
+
+def _content(f) -> bytes:
+    return getattr(f, "content", None) if hasattr(f, "content") else f[1]
 
 
 def _name(f) -> str:

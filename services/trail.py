@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 import i18n
 from services import audit
 from services.clock import setting
-from services.errors import Invalid
+from domain.errors import Invalid
 from services.exports import record_export
 from services.guard import authorize
 from services.permissions import Actor

@@ -21,7 +21,7 @@ from domain.registry import load_registry
 from domain.units import UnitSpec, province_units_from_package
 from services import audit
 from services.clock import utcnow
-from services.errors import Invalid
+from domain.errors import Invalid
 from services.guard import authorize
 from services.permissions import Actor
 from storage import models

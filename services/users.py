@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from services import audit, passwords, permissions
 from services.auth import valid_username
 from services.clock import setting, utcnow
-from services.errors import Invalid, Refused
+from domain.errors import Invalid, Refused
 from services.guard import authorize, refuse
 from services.permissions import Actor
 from services.sessions import end_sessions, units_of

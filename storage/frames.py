@@ -61,11 +61,9 @@ def load_units(engine: Engine, province_code: str | None = None) -> pd.DataFrame
 def units_valid_in(units: pd.DataFrame, period: str) -> pd.DataFrame:
     """Units valid at any day of the month (a unit abolished on the 30th still reports that month)."""
     from domain.periods import first_day, last_day
+    from domain.units import valid_mask
 
-    start, end = first_day(period), last_day(period)
-    vf = units["valid_from"].map(lambda d: d is None or d <= end)
-    vt = units["valid_to"].map(lambda d: d is None or d >= start)
-    return units[vf & vt]
+    return units[valid_mask(units, first_day(period), last_day(period))]
 
 
 def load_registry(engine: Engine) -> Registry:

@@ -10,16 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from storage import models
-from storage.db import session_factory
+from storage.retry import in_transaction
 from storage.setup import bump_data_version
 
 
@@ -62,30 +60,6 @@ class SubmissionResult:
         return self.duplicate_of is not None
 
 
-class RetriesExhausted(RuntimeError):
-    """The database kept refusing the transaction (lock timeouts, deadlocks) after several attempts."""
-
-
-# SQLSTATEs a client should retry: serialization failure, deadlock, lock not available.
-_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
-
-
-def _should_retry(exc: DBAPIError) -> bool:
-    orig = getattr(exc, "orig", None)
-    if isinstance(exc, IntegrityError):
-        # A concurrent transaction inserted the same key or the same file first (unique violation);
-        # any other integrity error (an unknown unit, say) will not go away by trying again.
-        return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
-    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
-        return True
-    return isinstance(exc, OperationalError) and "locked" in str(orig).lower()
-
-
-def find_by_hash(engine: Engine, sha256: str) -> int | None:
-    with engine.connect() as conn:
-        return conn.execute(select(models.Submission.id).where(models.Submission.sha256 == sha256)).scalar()
-
-
 def record_submission(
     engine: Engine,
     sub: SubmissionIn,
@@ -107,21 +81,13 @@ def record_submissions(
     """The bulk path: several files in one transaction (all or none), each deduplicated and revisioned as
     if stored alone, in order. One commit instead of one per file is what makes bulk loads fast on
     PostgreSQL, where every commit waits for the disk."""
-    delay = 0.05
-    for attempt in range(attempts):
-        try:
-            with session_factory(engine).begin() as session:
-                if checks is not None:
-                    checks(session)
-                return _write_many(session, subs)
-        except DBAPIError as exc:
-            if not _should_retry(exc) or attempt == attempts - 1:
-                if _should_retry(exc):
-                    raise RetriesExhausted(f"database busy after {attempts} attempts: {exc.orig}") from exc
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
-    raise AssertionError("unreachable")
+
+    def work(session: Session) -> list[SubmissionResult]:
+        if checks is not None:
+            checks(session)
+        return _write_many(session, subs)
+
+    return in_transaction(engine, work, attempts=attempts, delay=0.05, unique_violation=True)
 
 
 def _write_many(session: Session, subs: Sequence[SubmissionIn]) -> list[SubmissionResult]:
@@ -272,3 +238,53 @@ def _current_values(conn, scope: list[tuple[str, str]]) -> dict[tuple[str, str, 
             if (unit, period) in wanted:
                 out[(unit, period, element)] = (value, sid)
     return out
+
+
+# -- what the loaders read before they validate --------------------------------------------------------
+
+
+def known_hashes(engine: Engine, shas: list[str]) -> dict[str, tuple]:
+    """SHA-256 -> (submission id, received at, submitted by) for the files already stored."""
+    s = models.Submission
+    out = {}
+    with engine.connect() as conn:
+        for start in range(0, len(shas), 500):
+            chunk = shas[start : start + 500]
+            for row in conn.execute(select(s.sha256, s.id, s.received_at, s.submitted_by).where(s.sha256.in_(chunk))):
+                out[row.sha256] = (row.id, row.received_at, row.submitted_by)
+    return out
+
+
+def values_of(engine: Engine, wanted: set[tuple[str, str]]) -> dict[tuple[str, str, str], int]:
+    """(unit, month, element) -> the value held, for the unit × month pairs of `wanted`."""
+    if not wanted:
+        return {}
+    v = models.DataValue
+    units = sorted({u for u, _ in wanted})
+    months = sorted({p for _, p in wanted})
+    out = {}
+    with engine.connect() as conn:
+        for start in range(0, len(units), 500):
+            stmt = select(v.unit_code, v.period, v.element_code, v.value).where(
+                v.unit_code.in_(units[start : start + 500]), v.period.in_(months))
+            for u, p, e, value in conn.execute(stmt):
+                if (u, p) in wanted:
+                    out[(u, p, e)] = value
+    return out
+
+
+_LOCKED_IN = select(models.PeriodLock.__table__.c.period).where(
+    models.PeriodLock.__table__.c.period.in_(bindparam("months", expanding=True)), models.PeriodLock.__table__.c.locked.is_(True))
+
+
+def locked_months(bind, months: Iterable[str] | None = None) -> list[str]:
+    """The months an administrator locked explicitly (all of them, or those among `months`), read through
+    `bind` (an engine, or a session inside the writing transaction)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return locked_months(conn, months)
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    if months is None:
+        pl = models.PeriodLock
+        return sorted(conn.execute(select(pl.period).where(pl.locked.is_(True))).scalars())
+    return sorted(conn.execute(_LOCKED_IN, {"months": list(months)}).scalars())

@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from storage.db import make_engine  # noqa: E402
-from tests.databases import PostgresBackend, SQLiteBackend, pg_unavailable_reason, unique_name  # noqa: E402
+from testkit.databases import PostgresBackend, SQLiteBackend, pg_unavailable_reason, unique_name  # noqa: E402
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -10,7 +10,7 @@ from metrics.core import province_month
 from storage import frames
 from storage.db import make_engine
 from services.demo import DEMO_PASSWORD
-from tests.project import APP
+from testkit.project import APP
 
 TIMEOUT = 180
 # The first run on an empty database writes and loads the whole sample (2,866 workbooks) while the test

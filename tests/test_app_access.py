@@ -16,7 +16,7 @@ from services import permissions
 from services.demo import DEMO_ACCOUNTS
 from storage import models
 from storage.db import make_engine
-from tests.project import APP
+from testkit.project import APP
 from tests.test_app import TIMEOUT, sign_in
 from ui.navigation import PAGES
 

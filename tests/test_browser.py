@@ -6,13 +6,12 @@ localities at phone width, go to artifacts/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.live_server import streamlit_server
-from tests.project import ROOT
+from testkit.live_server import streamlit_server
+from testkit.project import ROOT
 from ui.navigation import PAGES
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,7 +8,7 @@ import pytest
 import i18n
 from domain import settings
 from domain.registry import load_registry
-from tests.project import ROOT, python_files
+from testkit.project import ROOT, python_files
 
 REGISTRY = load_registry()
 

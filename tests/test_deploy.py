@@ -17,8 +17,8 @@ from sqlalchemy import func, inspect, select, text
 from loaders.readers import Limits
 from storage import frames, models
 from storage.db import make_engine
-from tests.databases import unique_name
-from tests.project import ROOT
+from testkit.databases import unique_name
+from testkit.project import ROOT
 
 DEPLOY = ROOT / "deploy"
 PG_TOOLS = ("pg_dump", "pg_restore", "psql")

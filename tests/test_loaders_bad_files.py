@@ -1,4 +1,4 @@
-"""The corpus of bad files (tests/bad_files/build.py), one fault each: each is refused with its own
+"""The corpus of bad files (testkit/bad_files.py), one fault each: each is refused with its own
 located message in Vietnamese and English, the database is left exactly as it was, and no traceback
 reaches the user (the CLI prints the message and exits 1)."""
 
@@ -14,7 +14,7 @@ import cli
 from loaders.ingest import ingest_files
 from storage import frames, models
 from storage.db import session_factory
-from tests.bad_files.build import CASES, expected_message
+from testkit.bad_files import CASES, expected_message
 
 TABLES = [models.Submission, models.SubmissionFile, models.SubmissionScope, models.DataValue, models.ValueRevision,
           models.ColumnMapping]

@@ -3,7 +3,6 @@ that do not state them, --map, --json, error workbooks) and the stable JSON of `
 
 from __future__ import annotations
 
-import io
 import json
 
 import openpyxl
@@ -12,7 +11,7 @@ import pytest
 import cli
 from storage import frames
 from storage.db import make_engine
-from tests.bad_files.build import GOOD, LOCALITY, NAMES, Sheet, good_single, single_unit, xlsx
+from testkit.bad_files import GOOD, LOCALITY, NAMES, Sheet, good_single, xlsx
 
 
 

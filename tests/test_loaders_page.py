@@ -11,8 +11,8 @@ from services import locks
 from services.permissions import Actor
 from storage import frames
 from storage.db import make_engine
-from tests.bad_files.build import GOOD, Sheet, good_single, single_unit, xlsx
-from tests.project import APP
+from testkit.bad_files import GOOD, Sheet, good_single, single_unit, xlsx
+from testkit.project import APP
 
 TIMEOUT = 180
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,7 +18,7 @@ from loaders.parse import parse_book
 from loaders.problems import LoaderError
 from loaders.readers import read_book
 from storage import frames
-from tests.bad_files.build import LOCALITY, NAMES, Sheet, csv_bytes, xlsx
+from testkit.bad_files import LOCALITY, NAMES, Sheet, csv_bytes, xlsx
 
 CELL_LEVEL = {"not_a_number", "ambiguous_number", "not_whole", "negative_value", "value_too_large", "formula_no_value",
               "duplicate_row", "numerator_above_denominator", "unknown_unit", "unit_ambiguous", "unit_not_valid",

@@ -15,7 +15,7 @@ import pytest
 from loaders.ingest import ingest_files
 from loaders.parse import parse_book
 from storage import frames
-from tests.bad_files.build import GOOD, LOCALITY, NAMES, Sheet, compiled, csv_bytes, nfd, single_unit, xlsx
+from testkit.bad_files import GOOD, LOCALITY, NAMES, Sheet, compiled, csv_bytes, nfd, single_unit, xlsx
 
 
 def _values(engine) -> dict:

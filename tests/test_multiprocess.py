@@ -20,7 +20,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.live_server import streamlit_server
+from testkit.live_server import streamlit_server
 from tests.test_browser import CHROMIUM, wait_for_run
 
 pytestmark = [

@@ -21,7 +21,7 @@ from storage import frames, models
 from storage.db import make_engine
 from storage.submissions import SubmissionIn, ValueIn, record_submission
 from tests.access_helpers import GOOD_PASSWORD, audit_rows, fast_hashing  # noqa: F401 - autouse fixture
-from tests.project import APP
+from testkit.project import APP
 
 TIMEOUT = 300
 LATEST = "2026-10"
@@ -402,7 +402,7 @@ def test_the_administrators_page_is_closed_to_others(sample, who):
 def test_the_original_file_downloads_in_chromium_and_the_export_is_audited(tmp_path, _backends, _templates):
     import os
 
-    from tests.live_server import streamlit_server
+    from testkit.live_server import streamlit_server
     from tests.test_browser import CHROMIUM, sign_in, wait_for_run
 
     if not os.path.exists(CHROMIUM):

@@ -16,7 +16,7 @@ import metrics
 from services.permissions import Actor
 from storage import frames
 from storage.db import make_engine
-from tests.project import APP, ROOT
+from testkit.project import APP, ROOT
 from ui.theme import status_text
 
 TIMEOUT = 180

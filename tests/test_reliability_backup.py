@@ -18,7 +18,7 @@ import cli
 from loaders.ingest import ingest_files
 from storage import dump, integrity, models
 from storage.db import make_engine
-from tests.databases import unique_name
+from testkit.databases import unique_name
 
 UTC = dt.timezone.utc
 AT = dt.datetime(2026, 10, 3, 3, 4, 5, 678901, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_a_damaged_or_altered_dump_is_refused_before_anything_is_written(db_url,
 def test_check_db_finds_half_submissions_broken_histories_and_duplicates(db_url, capsys):
     from sqlalchemy import delete, select, update
 
-    from tests.bad_files.build import GOOD
+    from testkit.bad_files import GOOD
 
     engine = make_engine(db_url)
     try:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from storage import integrity, models
 from storage.db import make_engine
-from tests.bad_files.build import GOOD, csv_bytes
+from testkit.bad_files import GOOD, csv_bytes
 
 PROCESSES = 20
 UNITS = ["417", "418", "424"]

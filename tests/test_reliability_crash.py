@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import crash
+from testkit import crash
 
 
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])

@@ -11,7 +11,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench import fuzz
+from testkit import fuzz
 from storage import integrity
 
 BATCH = 10

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from services import audit, locks
 from services.permissions import Actor
 from storage.db import make_engine
-from tests.project import APP
+from testkit.project import APP
 
 TIMEOUT = 300
 AGENCY = Actor("qa.thuong.truc", "standing")
@@ -78,7 +78,7 @@ def test_a_role_without_the_export_right_is_not_served_the_page(monkeypatch, sam
 def test_a_download_in_the_browser_arrives_and_is_recorded(tmp_path_factory, _backends, _templates):
     from playwright.sync_api import sync_playwright
 
-    from tests.live_server import streamlit_server
+    from testkit.live_server import streamlit_server
     from tests.test_browser import sign_in, wait_for_run
 
     backend = _backends["sqlite"]

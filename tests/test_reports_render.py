@@ -17,7 +17,7 @@ import metrics
 from reports.pack import build_pack
 from storage import frames
 from storage.db import make_engine
-from tests.project import ROOT
+from testkit.project import ROOT
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 TOOLS = {"pdftoppm": shutil.which("pdftoppm"), "pdftotext": shutil.which("pdftotext"), "pdffonts": shutil.which("pdffonts")}

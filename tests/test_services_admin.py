@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import lineage, settings, units
-from services.errors import Invalid, Refused
+from domain.errors import Invalid, Refused
 from storage import frames, models
 from storage.submissions import SubmissionIn, ValueIn, record_submission
 from tests.access_helpers import NOW, actor, audit_rows, fast_hashing, snapshot  # noqa: F401 - autouse fixture

@@ -12,7 +12,7 @@ import pytest
 
 from domain.safe_text import guard_cell, guard_frame
 from services import audit, followups, targets, trail
-from services.errors import Refused
+from domain.errors import Refused
 from tests.access_helpers import NOW, OTHER_UNIT, OPEN_PERIOD, actor, audit_rows, fast_hashing  # noqa: F401
 
 ADMIN = actor("admin")

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 import cli
 from services import audit, auth, passwords, users
 from services.auth import SsoConfig
-from services.errors import Invalid, PasswordRejected, Refused
+from domain.errors import Invalid, PasswordRejected, Refused
 from storage import models
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
     GOOD_PASSWORD, NOW, OWN_UNIT, actor, audit_rows, fast_hashing, set_setting, text_cells,

@@ -8,7 +8,7 @@ import subprocess
 import tomllib
 
 from domain import settings
-from tests.project import ROOT, python_files
+from testkit.project import ROOT, python_files
 
 
 def _config() -> dict:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import locks, submissions
-from services.errors import Invalid, Refused
+from domain.errors import Invalid, Refused
 from services.lock_state import is_locked, lock_state
 from storage import models
 from storage.submissions import record_submission

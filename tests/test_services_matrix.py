@@ -14,7 +14,7 @@ from sqlalchemy import select
 import i18n
 from services import exports, followups, locks, permissions, submissions, targets, templates, trail, users, visibility
 from services import settings as settings_service
-from services.errors import Refused
+from domain.errors import Refused
 from services.lock_state import lock_state
 from storage import frames, models
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
@@ -196,7 +196,7 @@ def databases(_backends, _pg_reason, _templates):
     things); `shared(name)` one for the whole module for calls that must be refused, which the test
     proves change nothing (cloning a database per refused cell would triple this module's time)."""
     from storage.db import make_engine
-    from tests.databases import unique_name
+    from testkit.databases import unique_name
 
     made = {}  # engine -> (backend, url)
 
@@ -278,7 +278,7 @@ def test_signed_out_is_refused_everywhere(databases, backend, case_name):
 
 
 def test_the_readme_shows_the_matrix_as_it_is():
-    from tests.project import ROOT
+    from testkit.project import ROOT
 
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("| action | admin |"))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import locks, submissions
-from services.errors import Refused
+from domain.errors import Refused
 from storage import models
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
     LOCKED_PERIOD, NOW, OPEN_PERIOD, OTHER_UNIT, OWN_UNIT, actor, audit_rows, fast_hashing, snapshot,
@@ -107,14 +107,13 @@ def test_a_file_with_bad_content_is_audited_as_failed(engine):
 def test_a_month_locked_between_reading_and_writing_is_refused_and_audited(engine, monkeypatch):
     import loaders.ingest as ingest
 
-    real = ingest.ingest_files
+    real = ingest.store_checked
 
-    def an_administrator_locks_meanwhile(engine_, files, **kw):
-        if not kw.get("dry_run"):
-            locks.lock(engine, actor("admin"), OPEN_PERIOD, "Chốt số liệu để họp giao ban", now=NOW)
-        return real(engine_, files, **kw)
+    def an_administrator_locks_meanwhile(engine_, report, **kw):
+        locks.lock(engine, actor("admin"), OPEN_PERIOD, "Chốt số liệu để họp giao ban", now=NOW)
+        return real(engine_, report, **kw)
 
-    monkeypatch.setattr(ingest, "ingest_files", an_administrator_locks_meanwhile)
+    monkeypatch.setattr(ingest, "store_checked", an_administrator_locks_meanwhile)
     report = submissions.submit_files(engine, SUBMITTER, [csv_file(OWN_UNIT, OPEN_PERIOD)], now=NOW)
     assert (report.files[0].status, report.files[0].stored) == ("rejected", False)
     assert _values(engine) == 0
@@ -136,3 +135,54 @@ def test_the_cli_acts_within_a_users_rights_and_marks_its_source(engine):
         assert conn.execute(select(models.Submission.source, models.Submission.submitted_by)).all() == [("cli", "ubnd.thanh.vinh")]
     with pytest.raises(ValueError):
         submissions.submit_files(engine, who, [csv_file(OWN_UNIT, OPEN_PERIOD)], source="sample", now=NOW)
+
+
+# --- upload once: Check keeps what it read, Confirm stores exactly that ----------------------------------
+
+
+def test_a_checked_upload_is_confirmed_without_reading_the_file_again(engine, monkeypatch):
+    import loaders.ingest as ingest
+
+    reads = []
+    real = ingest.read_book
+    monkeypatch.setattr(ingest, "read_book", lambda name, content, limits: reads.append(name) or real(name, content, limits))
+    files = [csv_file(OWN_UNIT, OPEN_PERIOD, received=1234)]
+    checked = submissions.check_upload(engine, SUBMITTER, files, now=NOW)
+    assert (checked.dry_run, checked.files[0].status, _values(engine)) == (True, "accepted", 0)
+    stored = submissions.confirm_upload(engine, SUBMITTER, checked, files, now=NOW)
+    assert (stored.dry_run, stored.files[0].stored) == (False, True)
+    assert reads == [files[0][0]]  # read once, on Check
+    with engine.connect() as conn:
+        assert conn.execute(select(models.DataValue.value).where(models.DataValue.element_code == "dossiers_received")).scalar() == 1234
+    assert [r["action"] for _, r in audit_rows(engine).iterrows()][-1] == "submit"
+
+
+def test_a_file_changed_between_check_and_confirm_stores_nothing(engine):
+    from domain.errors import Invalid
+
+    checked = submissions.check_upload(engine, SUBMITTER, [csv_file(OWN_UNIT, OPEN_PERIOD, received=1000)], now=NOW)
+    edited = [csv_file(OWN_UNIT, OPEN_PERIOD, received=9999)]  # same name, other bytes
+    with pytest.raises(Invalid) as refused:
+        submissions.confirm_upload(engine, SUBMITTER, checked, edited, now=NOW)
+    assert "đã thay đổi kể từ lúc kiểm tra" in refused.value.message("vi")
+    assert _values(engine) == 0
+
+
+def test_confirm_checks_the_rights_again(engine):
+    """A submitter moved off the unit between Check and Confirm stores nothing, and the refusal is audited."""
+    files = [csv_file(OWN_UNIT, OPEN_PERIOD)]
+    checked = submissions.check_upload(engine, SUBMITTER, files, now=NOW)
+    moved = actor("submitter", [OTHER_UNIT])
+    with pytest.raises(Refused):
+        submissions.confirm_upload(engine, moved, checked, files, now=NOW)
+    assert _values(engine) == 0
+    assert audit_rows(engine).iloc[-1]["outcome"] == "refused"
+
+
+def test_a_month_locked_between_check_and_confirm_is_refused(engine):
+    files = [csv_file(OWN_UNIT, OPEN_PERIOD)]
+    checked = submissions.check_upload(engine, SUBMITTER, files, now=NOW)
+    locks.lock(engine, actor("admin"), OPEN_PERIOD, "Chốt số liệu", now=NOW)
+    report = submissions.confirm_upload(engine, SUBMITTER, checked, files, now=NOW)
+    assert (report.files[0].status, report.files[0].stored) == ("rejected", False)
+    assert _values(engine) == 0

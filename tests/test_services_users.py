@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 import cli
 from services import auth, demo, users, visibility
-from services.errors import Invalid, Refused
+from domain.errors import Invalid, Refused
 from storage import models
 from storage.db import make_engine
 from storage.submissions import record_submission

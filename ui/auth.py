@@ -20,10 +20,10 @@ from pathlib import Path
 import streamlit as st
 
 import i18n
+from domain.errors import ServiceError
 from services import auth as auth_service
 from services import demo, permissions, sessions
 from services import users as users_service
-from services.errors import ServiceError
 from services.permissions import Actor
 from services.sample_mode import sample_only
 from ui import data, navigation, session

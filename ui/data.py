@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import metrics
+from domain import clock
 from domain.registry import Registry
 from storage import frames, migrate
 from storage.db import database_url, make_engine
@@ -118,14 +119,12 @@ def scorecard(key: DataKey, period: str, kind: str = "month") -> metrics.Scoreca
 
 def local_today(key: DataKey) -> dt.date:
     """Today in the province's time zone (setting `timezone_offset_hours`)."""
-    offset = dt.timedelta(hours=int(settings(key)["timezone_offset_hours"]))
-    return (dt.datetime.now(dt.timezone.utc) + offset).date()
+    return clock.local_date(None, settings(key)["timezone_offset_hours"])
 
 
 def _as_of(key: DataKey, day: dt.date) -> dt.datetime:
     """An instant whose local date is `day` (the metrics compare due dates with the local date only)."""
-    tz = dt.timezone(dt.timedelta(hours=int(settings(key)["timezone_offset_hours"])))
-    return dt.datetime.combine(day, dt.time(12), tz)
+    return dt.datetime.combine(day, dt.time(12), clock.zone(settings(key)["timezone_offset_hours"]))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -145,15 +145,6 @@ def levels_in(units: pd.DataFrame, period: str, levels: Sequence[str] = COMPARIS
     return out
 
 
-def level_picker(key: str, levels: Sequence[str], lang: str, *, default: str | None = None, container=None,
-                 param: str = "level", units: pd.DataFrame | None = None, period: str | None = None) -> str:
-    """The level switch (buttons): e.g. communes | former district-level areas | departments. Give `units`
-    and `period` to name the district-level areas as they were called that month."""
-    return choice(key, list(levels), param=param, label=i18n.t("filters.level", lang),
-                  format_func=lambda lv: level_label(lv, lang, units, period), default=default, widget="segmented",
-                  container=container)
-
-
 def indicator_picker(key: str, registry: Registry, lang: str, *, default: str | None = None, container=None,
                      param: str = "ind", codes: Sequence[str] | None = None) -> str:
     """One indicator (its code), named in the reader's language."""

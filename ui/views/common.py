@@ -74,18 +74,5 @@ def as_of_caption(key: DataKey, lang: str) -> str:
     return text
 
 
-def page_scope(lang: str):
-    """(actor, allowed units) for this run: stops the page with the reason when the actor may not view;
-    `allowed` is None when every unit may be seen, else the actor's units and the province (a submitter)."""
-    from services import visibility
-    from ui import session
-
-    actor = session.current_actor()
-    if not session.allowed(actor, "view", lang):
-        st.stop()
-    scope = visibility.view_scope(data.engine(), actor)
-    return actor, (None if scope.everything else frozenset(scope.unit_codes | scope.province_codes))
-
-
 def within(frame: pd.DataFrame, allowed: frozenset[str] | None, column: str = "unit_code") -> pd.DataFrame:
     return frame if allowed is None else frame[frame[column].isin(allowed)]

@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from presentation import numbers
 from domain import periods as periods_mod
+from presentation import numbers
 from ui import charts, data
 from ui.cards import Card, card_grid, md_escape, status_counts_markdown
 from ui.data import DataKey

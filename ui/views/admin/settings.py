@@ -9,11 +9,11 @@ import streamlit as st
 
 import i18n
 from domain import settings as settings_mod
+from domain.errors import ServiceError
 from metrics.config import FLAG_RULES
-from services import settings as settings_service
-from services.errors import ServiceError
-from ui.admin import flash
 from presentation.numbers import number_text, parse_number
+from services import settings as settings_service
+from ui.views.admin import flash
 
 # Groups as the administrator thinks of them; a declared setting missing here is shown under "other".
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (

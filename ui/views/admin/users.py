@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain.errors import ServiceError
 from services import permissions
 from services import users as users_service
-from services.errors import ServiceError
 from ui import data, session
-from ui.admin import flash
+from ui.views.admin import flash
 
 
 def _password(lang: str, key: str) -> tuple[str, str]:

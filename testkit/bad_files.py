@@ -2,7 +2,7 @@
 committed but this script): workbooks laid out the way people really lay them out, CSV in the encodings
 Excel writes, and the corpus of bad files, one fault each, with the message each must produce.
 
-`python tests/bad_files/build.py OUT_DIR` writes the corpus to a folder (to try it by hand or with the
+`python testkit/bad_files.py OUT_DIR` writes the corpus to a folder (to try it by hand or with the
 CLI); the tests build it in memory.
 """
 
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 
 # Figures that respect every rule (each numerator within its denominator), per element.
 GOOD = {

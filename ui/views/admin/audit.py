@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain.errors import ServiceError
 from services import audit as audit_service
 from services import permissions, trail
-from services.errors import ServiceError
 from ui import data
 
 SHOWN = 500  # rows drawn on the page; the download holds every match

@@ -8,17 +8,18 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain.errors import ServiceError
 from domain.text import fold
 from services import units as units_service
-from services.errors import ServiceError
 from ui import data, filters
-from ui.admin import flash
+from domain.units import valid_mask
+from ui.views.admin import flash
 
 LEVELS = ("province", "district", "commune", "department")
 
 
 def _current(units: pd.DataFrame, day) -> pd.Series:
-    return units["valid_from"].map(lambda d: d is None or d <= day) & units["valid_to"].map(lambda d: d is None or d >= day)
+    return valid_mask(units, day)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -11,22 +11,20 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain.errors import ServiceError
+from domain.units import valid_mask
+from presentation.numbers import number_text, parse_number, target_pct
 from services import targets as targets_service
 from services import trail
-from services.errors import ServiceError
 from ui import data, filters, session
-from ui.admin import flash
-from presentation.numbers import number_text, parse_number, target_pct
+from ui.views.admin import flash
 
 PROVINCE_WIDE = "__province__"
 REGISTRY_SETTER = "registry"  # storage.setup: the sample targets copied from domain/registry.toml
 
 
 def _valid_in_year(units: pd.DataFrame, year: int) -> pd.DataFrame:
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    vf = units["valid_from"].map(lambda d: d is None or d <= end)
-    vt = units["valid_to"].map(lambda d: d is None or d >= start)
-    return units[vf & vt]
+    return units[valid_mask(units, dt.date(year, 1, 1), dt.date(year, 12, 31))]
 
 
 def setter(who: str, lang: str) -> str:

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from presentation.numbers import signed_points, target_pct
 from ui import badges, charts, data
 from ui.data import DataKey
-from presentation.numbers import signed_points, target_pct
 from ui.theme import status_text
 
 

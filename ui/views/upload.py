@@ -9,7 +9,6 @@ units, the lock rules, the audit trail). A submitter is offered only their own u
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -18,8 +17,10 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from domain import periods
+from domain import clock, periods
+from domain.errors import ServiceError
 from services import permissions
+from services.submissions import check_upload, confirm_upload
 from ui import data, session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,8 +35,7 @@ def _t(key: str, lang: str, **kw) -> str:
 
 def _months(settings: dict) -> list[str]:
     """Reporting months from the first one to the current month (Vietnam time), newest first."""
-    tz = dt.timezone(dt.timedelta(hours=int(settings["timezone_offset_hours"])))
-    now = periods.of_date(dt.datetime.now(tz).date())
+    now = periods.of_date(clock.local_date(None, settings["timezone_offset_hours"]))
     return periods.span(FIRST_MONTH, now)[::-1]
 
 
@@ -69,7 +69,9 @@ def template_section(lang: str) -> None:
         return
 
     def content() -> bytes:
-        from services.templates import template_for  # authorised for the signed-in user, and audited
+        from services.templates import (
+            template_for,  # authorised for the signed-in user, and audited
+        )
 
         return template_for(data.engine(), actor, form, period, unit=unit or None, lang=lang)
 
@@ -79,22 +81,17 @@ def template_section(lang: str) -> None:
     st.caption(_t("submissions.template_caption", lang))
 
 
-def _submit(files: list[tuple[str, bytes]], lang: str, **options):
-    """The loaders' report, or None after telling the user why nothing could be done (a refusal from access
-    control, or a fault: shown as a message, never as a traceback; the fault goes to the server log)."""
-    engine = data.engine()
-    actor = session.current_actor()
+def _service(call, lang: str):
+    """The service's result, or None after telling the user why nothing could be done (a refusal from
+    access control, or a fault: shown as a message, never as a traceback; the fault goes to the server log)."""
     try:
-        from services.submissions import submit_files  # authorised for the signed-in user, and audited
-
-        return submit_files(engine, actor, files, **options)
-    except Exception as exc:  # noqa: BLE001 - the page reports, it does not crash
-        if hasattr(exc, "message") and callable(exc.message):
-            st.error(exc.message(lang))
-        else:
-            logging.getLogger(__name__).exception("upload failed")
-            st.error(_t("submissions.failed", lang))
-        return None
+        return call(data.engine(), session.current_actor())
+    except ServiceError as exc:
+        st.error(exc.message(lang))
+    except Exception:  # noqa: BLE001 - the page reports, it does not crash
+        logging.getLogger(__name__).exception("upload failed")
+        st.error(_t("submissions.failed", lang))
+    return None
 
 
 def _key(files: list[tuple[str, bytes]], options: dict) -> str:
@@ -135,7 +132,7 @@ def upload_flow(lang: str) -> None:
     check = st.button(_t("submissions.check", lang), type="primary", icon=":material/fact_check:", key="upload_check")
     if check or st.session_state.pop("upload_autocheck", False):
         with st.spinner(_t("submissions.checking", lang)):
-            report = _submit(files, lang, dry_run=True, **options)
+            report = _service(lambda engine, actor: check_upload(engine, actor, files, **options), lang)
         st.session_state.pop("upload_result", None)
         if report is None:
             st.session_state.pop("upload_report", None)
@@ -154,8 +151,9 @@ def upload_flow(lang: str) -> None:
             _t("submissions.save_mapping", lang), value=True, key="upload_save_mapping")
         label = _t("submissions.confirm", lang, count=len(accepted))
         if st.button(label, type="primary", icon=":material/cloud_upload:", key="upload_confirm"):
-            with st.spinner(_t("submissions.storing", lang)):
-                result = _submit(files, lang, dry_run=False, save_mapping=save, **options)
+            saved = dict(st.session_state.get("upload_mapping") or {}) if save else None
+            with st.spinner(_t("submissions.storing", lang)):  # stores what was checked: the files are not read again
+                result = _service(lambda engine, actor: confirm_upload(engine, actor, report, files, save_mapping=saved), lang)
             if result is None:
                 return
             st.session_state["upload_result"] = result

@@ -11,7 +11,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.project import ROOT
+from testkit.project import ROOT
 
 
 def free_port() -> int:
