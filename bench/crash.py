@@ -1,18 +1,8 @@
-"""Crash safety: a loader process killed with SIGKILL at random points of a large ingest, many times.
+"""Crash safety: a loader process killed with SIGKILL at random points of a large ingest, many times (the
+driver and what it checks: testkit/crash.py).
 
     python bench/crash.py                       # 20 kills on SQLite, 20 on PostgreSQL (TEST_DATABASE_URL)
     python bench/crash.py --kills 5 --backend sqlite --last 2024-02
-
-The ingest: the sample province's returns for some months (one workbook per unit and month, as offices
-send them) followed by resubmissions (CSV, long format, one file per month) that revise a third of the
-figures, so that the job writes submissions, values and revisions. A reference run on a fresh database
-gives the expected result. Then, per trial, on a fresh database: the job runs in its own process (forked),
-which is killed with SIGKILL (one transaction per file on even trials, one per month on odd ones) either
-at a random moment of its reading (a quarter of the trials) or once a random number of files is committed,
-0-20 ms later, i.e. in the middle of writing the next ones; the integrity check (storage/integrity.py)
-runs on what the dead process left; the same job is run again to the end; the integrity check runs again
-and the database is compared with the reference: every file stored exactly once, every value, every
-revision the same (by file SHA-256, since ids and arrival times differ between runs).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from domain import periods
 from domain.errors import Invalid
 from presentation.flags import reason_sentence
 from presentation.inputs import open_inputs
-from presentation.numbers import decimal, integer, pct, signed_points, target_pct
+from presentation.numbers import decimal, integer, month_text, pct, signed_points, target_pct
 from presentation.records import records
 
 LEVEL_CHOICES = ["province", "district", "former_district", "commune", "department"]
@@ -151,7 +151,7 @@ def flags(args) -> int:
     lang = args.lang
     inds = _indicator_names(inputs, lang)
     months_falling = inputs.config.weak_falling_months
-    print(i18n.t("metrics.cli.flags_heading", lang, period=i18n.fmt_period(args.period, lang), count=len(units)))
+    print(i18n.t("metrics.cli.flags_heading", lang, period=month_text(args.period, lang), count=len(units)))
     reasons = result.reasons.groupby("unit_code", sort=False)
     for r in units.itertuples():
         print(f"{r.rank:>3}. {r.unit_code} {r.name_vi} · {i18n.t(f'metrics.severity.{r.severity}', lang)} "
@@ -179,7 +179,7 @@ def completeness(args) -> int:
         return 0
     lang = args.lang
     forms = {f.code: f.name(lang) for f in inputs.registry.forms}
-    print(i18n.t("metrics.cli.completeness_heading", lang, period=i18n.fmt_period(args.period, lang), due=i18n.fmt_date(due)))
+    print(i18n.t("metrics.cli.completeness_heading", lang, period=month_text(args.period, lang), due=i18n.fmt_date(due)))
     print_table([{
         "form": forms.get(r.form_code, r.form_code), "expected": r.expected, "submitted": r.submitted, "on_time": r.on_time,
         "late": r.late, "missing": r.missing, "pending": r.pending,
@@ -213,7 +213,7 @@ def scorecard(args) -> int:
         print_json([{**row, "parts": parts.get(row["unit_code"], [])} for row in records(scores, SCORE_FIELDS)])
         return 0
     lang = args.lang
-    print(i18n.t("metrics.cli.score_heading", lang, period=i18n.fmt_period(args.period, lang)))
+    print(i18n.t("metrics.cli.score_heading", lang, period=month_text(args.period, lang)))
     print_table([{
         "rank": "" if pd.isna(r.rank) else f"{r.rank}/{r.peers}", "unit_code": r.unit_code, "name": r.name_vi,
         "level": i18n.t(f"level.{r.level}", lang), "score": decimal(r.score, lang, 2),

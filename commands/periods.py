@@ -6,6 +6,7 @@ from __future__ import annotations
 import i18n
 from commands.common import engine_for, print_json, print_table, refuse
 from domain import periods
+from presentation.numbers import month_text
 
 JSON_FIELDS = ["period", "locked", "kind", "reason", "changed_by", "changed_at", "locks_on"]
 
@@ -62,8 +63,8 @@ def status(args) -> int:
 
 
 def change(args) -> int:
-    from services import locks
     from domain.errors import ServiceError
+    from services import locks
     from services.users import cli_actor
     from storage.setup import ensure_db
 
@@ -74,6 +75,6 @@ def change(args) -> int:
     except ServiceError as exc:
         return refuse(exc.both())
     state = locks.lock_state(engine, args.period)
-    print(i18n.t("access.cli.period_changed", args.lang, period=args.period,
+    print(i18n.t("access.cli.period_changed", args.lang, period=month_text(args.period, args.lang),
                  state=i18n.t(f"access.lock_kind.{state.kind}", args.lang)))
     return 0

@@ -117,13 +117,7 @@ with tab_flags:
         notes = followups.history(engine, actor, unit_code=unit).iloc[::-1]
         if len(notes):
             st.markdown(f"**{t('weak.history')}**")
-            st.dataframe(pd.DataFrame({
-                t("weak.col_when"): [i18n.fmt_datetime(x) for x in notes["created_at"]],
-                t("weak.col_month"): [i18n.fmt_period_short(p) for p in notes["period"]],
-                t("weak.col_followup"): [badges.followup_text(s, language) for s in notes["status"]],
-                t("weak.col_note"): notes["note"],
-                t("weak.col_who"): notes["created_by"],
-            }), hide_index=True, width="stretch")
+            st.dataframe(badges.followup_history(notes, language), hide_index=True, width="stretch")
     window = tuple(p for p in periods.span(periods.add(period, -(HISTORY_MONTHS - 1)), period))
     returns = profile_view.returns_table(key, window, today, unit, language)
     st.markdown(f"**{t('profile.returns_heading')}**")

@@ -127,13 +127,7 @@ if sees_followups:
     mine = history[history["unit_code"] == unit].iloc[::-1]
     if len(mine):
         st.markdown(f"**{t('weak.history')}**")
-        st.dataframe(pd.DataFrame({
-            t("weak.col_when"): [i18n.fmt_datetime(x) for x in mine["created_at"]],
-            t("weak.col_month"): [i18n.fmt_period_short(p) for p in mine["period"]],
-            t("weak.col_followup"): [badges.followup_text(s, language) for s in mine["status"]],
-            t("weak.col_note"): mine["note"],
-            t("weak.col_who"): mine["created_by"],
-        }), hide_index=True, width="stretch")
+        st.dataframe(badges.followup_history(mine, language), hide_index=True, width="stretch")
     else:
         st.caption(t("weak.no_history"))
     may_write = session.allowed(actor, "manage_flags", language, show=False)

@@ -15,7 +15,7 @@ import pandas as pd
 import i18n
 from domain import periods
 from metrics.config import FLAG_RULES
-from presentation.numbers import missing, pct, signed_points, target_pct
+from presentation.numbers import missing, month_text, pct, signed_points, target_pct
 
 FOLLOWUP_COLUMNS = ["followup_status", "followup_note", "followup_by", "followup_at", "followup_period"]
 
@@ -42,7 +42,7 @@ def run_followups(history: pd.DataFrame, weak_units: pd.DataFrame, period: str) 
 def reason_sentence(row, indicators: dict[str, str], lang: str, falling_months: int) -> str:
     """One reason a unit is flagged, as the catalog's sentence (`metrics.reason.<rule>`)."""
     if row.rule == "missing":
-        return i18n.t("metrics.reason.missing", lang, period=i18n.fmt_period(row.period, lang))
+        return i18n.t("metrics.reason.missing", lang, period=month_text(row.period, lang))
     if row.rule == "late":
         return i18n.t("metrics.reason.late", lang, days="?" if missing(row.days_late) else int(row.days_late))
     return i18n.t(

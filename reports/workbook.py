@@ -57,14 +57,24 @@ def safe(value):
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
-    base = _SHEET_FORBIDDEN.sub(" ", text).strip()[:31] or "Sheet"
+    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\), cut after a whole word
+    ("09 Kích hoạt trên hồ sơ thu nhận" -> "09 Kích hoạt trên hồ sơ thu", not "... thu nhậ")."""
+    base = _words_within(" ".join(_SHEET_FORBIDDEN.sub(" ", text).split()), 31) or "Sheet"
     name, k = base, 2
     while name.casefold() in taken:
         suffix = f" ({k})"
-        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+        name, k = _words_within(base, 31 - len(suffix)) + suffix, k + 1
     taken.add(name.casefold())
     return name
+
+
+def _words_within(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at the end of a word (a single word longer than the
+    limit is cut where it must be)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
+    return cut.rstrip(" –-,;") if len(cut) <= limit else text[:limit]
 
 
 # -- shared layout ------------------------------------------------------------------------------------

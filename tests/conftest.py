@@ -138,3 +138,10 @@ def _no_ambient_database(monkeypatch, tmp_path):
     unless the test sets it."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ambient.db'}")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A browser test is a slow test: the inner loop (`-m "not slow"`) leaves them to the full run."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)

@@ -33,6 +33,7 @@ def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD, settle: b
     return at.run() if settle else at
 
 
+@pytest.mark.slow  # writes and reads the whole sample province through the app
 def test_app_on_an_empty_database_loads_the_sample_and_shows_the_latest_month(monkeypatch, empty_url):
     monkeypatch.setenv("DATABASE_URL", empty_url)
     at = AppTest.from_file(APP, default_timeout=SEED_TIMEOUT).run()

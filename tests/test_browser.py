@@ -21,6 +21,7 @@ PHONE_PAGES = {"tong-quan", "don-vi-yeu"}  # leaders read these on phones
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (scripts/test.sh installs it)"),
 ]
 

@@ -131,17 +131,18 @@ def test_a_locked_month_and_a_unit_not_bound_to_the_submitter_are_refused(engine
 
 
 def test_a_refusal_from_access_control_inside_the_transaction_changes_nothing(engine):
-    class Refused(PermissionError):
-        def message(self, lang):
-            return {"vi": "Tháng đã khóa theo quy định.", "en": "The month is locked by the rules."}[lang]
+    from domain.errors import Refused
+
+    refusal = Refused("access.refused.locked", reason="locked", periods=["2024-07"])
 
     def checks(session):
-        raise Refused()
+        raise refusal
 
     outcome = ingest_files(engine, [("t5.xlsx", _single("417", "2024-07", 0, engine))], submitted_by="x",
                            checks=checks).files[0]
-    assert outcome.status == "rejected" and isinstance(outcome.refusal, Refused)
-    assert outcome.errors[0].message("en") == "The file was refused: The month is locked by the rules."
+    assert outcome.status == "rejected" and outcome.refusal is refusal
+    assert outcome.errors[0].message("en") == f"The file was refused: {refusal.message('en')}"
+    assert outcome.errors[0].message("vi").endswith(refusal.message("vi"))
     assert frames.submissions(engine).empty and frames.load_values(engine).empty
 
 

@@ -119,3 +119,36 @@ def test_a_bad_setting_is_refused_with_its_name(capsys, sample_copy_url):
         conn.execute(insert(models.Setting), {"key": "weak_rule_points", "value": json.dumps({"shouting": 2})})
     code, _, err = run(capsys, sample_copy_url, "flags", "--period", "2026-10")
     assert code == 1 and "weak_rule_points" in err and "shouting" in err
+
+
+def _strict_json(text: str):
+    """json.loads that refuses NaN and Infinity, as strict parsers (and other languages) do."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("command", ["kpis", "flags", "completeness", "scorecard", "outlook"])
+def test_every_json_output_parses_under_a_strict_parser(capsys, sample_url, command):
+    code, out, _ = run(capsys, sample_url, command, "--period", "2026-10", "--json")
+    assert code == 0 and _strict_json(out)
+
+
+def test_a_missing_number_is_written_as_null_never_nan(capsys):
+    import numpy as np
+
+    from commands.common import print_json
+
+    print_json({"unit": float("nan"), "value": np.float64("inf"), "rows": [np.int64(3), None]})
+    assert _strict_json(capsys.readouterr().out) == {"unit": None, "value": None, "rows": [3, None]}
+
+
+@pytest.mark.parametrize("command, heading", [
+    ("flags", "Đơn vị cần đôn đốc tháng 10/2026"),
+    ("completeness", "Tình hình nộp báo cáo tháng 10/2026"),
+    ("scorecard", "Điểm tổng hợp tháng 10/2026"),
+])
+def test_headings_name_the_month_once(capsys, sample_url, command, heading):
+    code, out, _ = run(capsys, sample_url, command, "--period", "2026-10")
+    assert code == 0 and heading in out and "tháng Tháng" not in out

@@ -25,6 +25,7 @@ from tests.test_browser import CHROMIUM, wait_for_run
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"the multi-process test drives Debian's Chromium at {CHROMIUM} (scripts/test.sh installs it)"),
 ]
 

@@ -11,11 +11,14 @@ import traceback
 from collections import defaultdict
 from graphlib import CycleError, TopologicalSorter
 
+import pytest
 from sqlalchemy import select
 
 from storage import integrity, models
 from storage.db import make_engine
 from testkit.bad_files import GOOD, csv_bytes
+
+pytestmark = pytest.mark.slow  # runs of several processes (the short versions of bench/)
 
 PROCESSES = 20
 UNITS = ["417", "418", "424"]

@@ -9,6 +9,8 @@ import pytest
 
 from testkit import crash
 
+pytestmark = pytest.mark.slow  # runs of several processes (the short versions of bench/)
+
 
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
 def test_a_loader_killed_three_times_mid_ingest_leaves_a_whole_database_and_completes_once(

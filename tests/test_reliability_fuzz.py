@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from testkit import fuzz
 from storage import integrity
+from testkit import fuzz
+
+pytestmark = pytest.mark.slow  # runs of several processes (the short versions of bench/)
 
 BATCH = 10
 EXAMPLES = 20  # x 10 files = 200 inputs per backend

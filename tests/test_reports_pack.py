@@ -395,3 +395,16 @@ def test_the_same_data_gives_the_same_files(sample, lang):
     again = build_pack(inputs, "2026-10", lang, synthetic=True, as_of=AS_OF, created=CREATED)
     assert zip_members(first.docx) == zip_members(again.docx)
     assert zip_members(first.xlsx) == zip_members(again.xlsx)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sheet_names_end_on_a_whole_word(sample, lang):
+    """Excel allows 31 characters: a long indicator name is cut after a word, never inside one."""
+    inputs, pack, _ = sample
+    names = workbook(pack("2026-10", lang).xlsx).sheetnames
+    words = {w for ind in inputs.registry.indicators for w in ind.name(lang).split()} | {
+        w for entry in i18n.catalog().values() for w in (entry.get(lang) or "").split()}
+    for name in names:
+        assert len(name) <= 31
+        for word in name.split()[1:]:  # the first is the sheet's number
+            assert word in words or word.startswith("("), (name, word)

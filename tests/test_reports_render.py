@@ -23,11 +23,11 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 TOOLS = {"pdftoppm": shutil.which("pdftoppm"), "pdftotext": shutil.which("pdftotext"), "pdffonts": shutil.which("pdffonts")}
 SHOTS = ROOT / "artifacts" / "report-pages"
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     SOFFICE is None or None in TOOLS.values(),
     reason="the conversion test needs LibreOffice Writer and poppler-utils (scripts/test.sh installs "
            "libreoffice-writer-nogui, poppler-utils and fonts-liberation with apt)",
-)
+)]
 
 
 @pytest.fixture(scope="module")

@@ -60,6 +60,21 @@ def followup_text(status: str, lang: str) -> str:
     return FOLLOWUP[status].text(lang)
 
 
+def followup_history(notes, lang: str):
+    """Follow-up notes (services.followups.history rows) as the table both the weak-unit list and the unit
+    profile show: when, month, status, note, who."""
+    import pandas as pd
+
+    t = lambda key: i18n.t(key, lang)  # noqa: E731
+    return pd.DataFrame({
+        t("weak.col_when"): [i18n.fmt_datetime(x) for x in notes["created_at"]],
+        t("weak.col_month"): [i18n.fmt_period_short(p) for p in notes["period"]],
+        t("weak.col_followup"): [followup_text(s, lang) for s in notes["status"]],
+        t("weak.col_note"): notes["note"],
+        t("weak.col_who"): notes["created_by"],
+    })
+
+
 def cell_fill(text, styles: dict[str, Badge]) -> str:
     """The CSS fill of a table cell whose text starts with one of `styles`' icons (for pandas' Styler)."""
     if isinstance(text, str):
