@@ -1,8 +1,9 @@
 """Is this database the sample province and nothing else? Demo accounts exist only while it is.
 
 The rule: at least one submission is stored, every submission came from the sample loader
-(`submission.source == "sample"`), and no user exists other than the demo accounts. The first real
-upload, CLI load or real user ends sample mode for good: demo accounts are then refused at sign-in,
+(`submission.source == "sample"`) or was tried by a demo account (a visitor trying the upload in the demo
+must not lock the demo out), and no user exists other than the demo accounts. The first real upload or
+CLI load, or the first real user, ends sample mode for good: demo accounts are then refused at sign-in,
 their sessions stop resuming, and `services.demo.ensure_demo_accounts` deactivates them.
 """
 
@@ -31,9 +32,10 @@ def sample_only(bind: Engine | Connection | Session) -> bool:
 
 def _facts(bind: Engine | Connection | Session) -> tuple[bool, bool, bool]:
     s, u = models.Submission, models.AppUser
+    demo_users = select(u.username).where(u.is_demo.is_(True))
     stmt = select(
         exists().where(s.source == SAMPLE_SOURCE),
-        exists().where(s.source != SAMPLE_SOURCE),
+        exists().where(s.source != SAMPLE_SOURCE, s.submitted_by.not_in(demo_users)),
         exists().where(u.is_demo.is_(False)),
     )
     if isinstance(bind, Engine):

@@ -61,10 +61,11 @@ def audit_rows(engine: Engine) -> pd.DataFrame:
     return audit.search(engine).sort_values("id").reset_index(drop=True)
 
 
-def submission(unit: str, period: str, value: int = 1000, tag: str = "", source: str = "upload") -> SubmissionIn:
+def submission(unit: str, period: str, value: int = 1000, tag: str = "", source: str = "upload",
+               submitted_by: str = "someone") -> SubmissionIn:
     values = [ValueIn(unit, period, "dossiers_received", value), ValueIn(unit, period, "dossiers_received_online", value // 2)]
     content = f"unit_code,period,element,value\n{unit},{period},dossiers_received,{value}\n{tag}".encode()
-    return SubmissionIn("locality", f"{unit}_{period}{tag}.csv", content, "someone", values, source=source)
+    return SubmissionIn("locality", f"{unit}_{period}{tag}.csv", content, submitted_by, values, source=source)
 
 
 def text_cells(engine: Engine) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 import cli
-from services import auth, demo, users, visibility
+from services import auth, demo, sample_mode, users, visibility
 from domain.errors import Invalid, Refused
 from storage import models
 from storage.db import make_engine
@@ -146,6 +146,19 @@ def test_demo_accounts_on_the_sample_and_never_once_real_data_arrives(engine):
     with engine.connect() as conn:
         active = conn.execute(select(models.AppUser.username).where(models.AppUser.active.is_(True))).scalars().all()
     assert active == []
+
+
+def test_a_demo_account_trying_the_upload_does_not_end_the_demo(engine):
+    """A visitor tries the upload as demo_submitter: the demo goes on (every demo account still signs in),
+    and the report no longer calls every figure the sample's."""
+    _sample_like(engine)
+    demo.ensure_demo_accounts(engine, now=NOW)
+    record_submission(engine, submission(OWN_UNIT, "2026-10", source="upload", submitted_by="demo_submitter"))
+    assert sample_mode.sample_only(engine)
+    for name, *_ in demo.DEMO_ACCOUNTS:
+        assert auth.resume(engine, auth.sign_in(engine, name, demo.DEMO_PASSWORD, now=NOW), now=NOW) is not None
+    record_submission(engine, submission(OTHER_UNIT, "2026-10", source="upload", submitted_by="ubnd.xa"))
+    assert not sample_mode.sample_only(engine) and not sample_mode.synthetic_figures(engine)
 
 
 def test_a_real_user_ends_sample_mode_too(engine):
