@@ -58,7 +58,7 @@ class TotalRecord:
     column: int
     element: str
     reading: Reading
-    refs: tuple[int, ...]  # the unit rows of the same table
+    refs: tuple[int, ...]  # the unit rows it adds up: the whole table's, or its group's for a subtotal
 
 
 @dataclass
@@ -206,7 +206,8 @@ def _wide(out: ParsedFile, table: Table, matcher: HeaderMatcher, units: UnitInde
     period_col = period_cols[0].index if period_cols else None
     out.has_period_column |= period_col is not None
     table_refs: list[int] = []
-    totals: list[tuple[int, dict]] = []
+    totals: list[tuple[int, dict, tuple[int, ...] | None]] = []  # row, cells, its group's unit rows (None: grand)
+    group_start = 0  # the first unit row (index into table_refs) of the current group
     unitless: list[tuple[int, dict]] = []
     formulas = sheet.formula_without_value
     element_index = [(c.match.value, c.index) for c in element_cols]
@@ -221,10 +222,14 @@ def _wide(out: ParsedFile, table: Table, matcher: HeaderMatcher, units: UnitInde
         has_values = any(not rd.blank for _, _, rd in cells.values())
         label = name_text or code_text
         stt_text = _cell_text(sheet.value(r, stt[0].index)) if stt else None
-        if label and matcher.vocab.is_total(fold(label)):
-            totals.append((r, cells))
+        kind = matcher.vocab.total_kind(fold(label)) if label else None
+        if kind and not units.candidates(label)[0]:
+            totals.append((r, cells, tuple(table_refs[group_start:]) if kind == "subtotal" else None))
+            if kind == "subtotal":
+                group_start = len(table_refs)
             continue
         if (label and is_group_label(label)) or (stt_text and is_group_label(stt_text)):
+            group_start = len(table_refs)
             if has_values:
                 out.problems.append(Problem("subtotal_ignored", out.name, sheet.name, r, name_col or code_col,
                                             params={"label": label or stt_text}))
@@ -260,10 +265,11 @@ def _wide(out: ParsedFile, table: Table, matcher: HeaderMatcher, units: UnitInde
         table_refs.append(ref.id)
         for element, (col, raw, reading) in cells.items():
             out.cells.append(CellRecord(ref.id, sheet.name, r, col, element, raw, reading))
-    for r, cells in totals:
+    for r, cells, group in totals:
+        refs = tuple(table_refs) if group is None else group  # a grand total adds up the whole table, wherever it stands
         for element, (col, _raw, reading) in cells.items():
             if not reading.blank and reading.issue is None:
-                out.totals.append(TotalRecord(sheet.name, r, col, element, reading, tuple(table_refs)))
+                out.totals.append(TotalRecord(sheet.name, r, col, element, reading, refs))
 
 
 def _unit_column_by_content(table: Table, units: UnitIndex) -> Column | None:

@@ -410,7 +410,7 @@ def validate(files: list[Resolved], ctx: Context) -> None:
             "totals_mismatch", files[row["file"]].name, row["sheet"], int(row["row"]), int(row["column"]),
             element=row["element"],
             params={"element": element_text(ctx.registry, row["element"]), "stated": int(row["stated"]),
-                    "computed": int(row["computed"])},
+                    "computed": int(row["computed"]), "diff": abs(int(row["stated"]) - int(row["computed"]))},
         ))
     _enrich(files, ctx)
     for f in files:

@@ -41,7 +41,8 @@ class Vocabulary:
     roles: dict[str, frozenset[str]]
     rate_prefixes: tuple[str, ...]
     labels: dict[str, frozenset[str]]
-    totals: frozenset[str]
+    grand_totals: tuple[str, ...]
+    subtotals: tuple[str, ...]
     elements: tuple[ElementWording, ...]
 
     def role_of(self, folded: str) -> str | None:
@@ -59,8 +60,13 @@ class Vocabulary:
                 return label
         return None
 
-    def is_total(self, folded: str) -> bool:
-        return folded in self.totals
+    def total_kind(self, folded: str) -> str | None:
+        """"grand" (the whole table), "subtotal" (the group above) or None, by the label's first words.
+        The caller checks that the label is not a unit's name first."""
+        for kind, words in (("grand", self.grand_totals), ("subtotal", self.subtotals)):
+            if any(folded == w or folded.startswith(w + " ") for w in words):
+                return kind
+        return None
 
     def elements_worded(self, folded: str) -> list[str]:
         """The elements whose office wording `folded` matches (several = ambiguous)."""
@@ -90,6 +96,7 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         roles=roles,
         rate_prefixes=tuple(fold(p) for p in raw["roles"]["rate_prefixes"]),
         labels={k: frozenset(fold(w) for w in v) for k, v in raw["labels"].items()},
-        totals=frozenset(fold(w) for w in raw["totals"]["words"]),
+        grand_totals=tuple(fold(w) for w in raw["totals"]["grand"]),
+        subtotals=tuple(fold(w) for w in raw["totals"]["subtotal"]),
         elements=elements,
     )

@@ -341,7 +341,7 @@ CASES: list[Case] = [
          lambda: xlsx(Sheet("Tổng hợp", compiled("2024-05", [("417", "Huyện Kỳ Sơn"), ("418", "Huyện Tương Dương")],
                                                  {"417": GOOD, "418": GOOD}, total=True)[:-1]
                             + [[None, None, "Tổng cộng", 2001] + [2 * GOOD[e] for e in LOCALITY[1:]]])),
-         "totals_mismatch", "Dòng tổng ghi 'Tổng số hồ sơ TTHC tiếp nhận' là 2.001, nhưng cộng các đơn vị được 2.000.",
+         "totals_mismatch", "Dòng tổng ghi 'Tổng số hồ sơ TTHC tiếp nhận' là 2.001, lệch 1 so với tổng các đơn vị (2.000); dòng tổng không được nhập.",
          cell="D6", severity="warning"),
 ]
 

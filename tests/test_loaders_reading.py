@@ -210,3 +210,45 @@ def test_the_template_round_trips_through_the_parser_unchanged(engine):
     parsed = parse_book(read_book("t.xlsx", data), HeaderMatcher(registry), UnitIndex(units))
     assert {c.element for c in parsed.cells} == set(registry.form_by_code["department"].elements)
     assert not parsed.problems and parsed.sheets_skipped == ["Hướng dẫn"]
+
+
+def _office_commune_workbook(grand_label: str, grand_offset: int = 0) -> tuple[bytes, list[str]]:
+    """A commune workbook as an office makes it: communes grouped under their former district (a heading
+    row, then the communes, some without their 'Xã'/'Phường' prefix, then a 'Cộng' row for the group), and
+    a grand total at the bottom."""
+    from domain.units import nghe_an_units
+
+    communes = [u for u in nghe_an_units() if u.level == "commune"]
+    by_district: dict[str, list] = {}
+    for u in communes:
+        by_district.setdefault(u.former_unit_code, []).append(u)
+    groups = [by_district[code][:3] for code in sorted(by_district)[:2]]
+    districts = {u.code: u.name_vi for u in nghe_an_units()}
+    rows = [["TỔNG HỢP KẾT QUẢ ĐỀ ÁN 06 THÁNG 08/2025"], [], ["STT", "Tên đơn vị"] + [NAMES[e] for e in LOCALITY]]
+    codes = []
+    for numeral, group in zip(("I", "II"), groups):
+        rows.append([numeral, districts[group[0].former_unit_code].upper()])
+        for i, u in enumerate(group, start=1):
+            name = u.name_vi if i % 2 else u.name_vi.split(" ", 1)[1]  # "Xã Châu Kim" and "Châu Kim"
+            rows.append([i, name] + [GOOD[e] for e in LOCALITY])
+            codes.append(u.code)
+        rows.append([None, "Cộng"] + [len(group) * GOOD[e] for e in LOCALITY])
+    rows.append([None, grand_label] + [len(codes) * GOOD[e] + (grand_offset if e == "dossiers_received" else 0) for e in LOCALITY])
+    return xlsx(Sheet("Tổng hợp xã", rows)), sorted(codes)
+
+
+@pytest.mark.parametrize("label", ["TỔNG CỘNG TOÀN TỈNH", "Tổng cộng", "TONG CONG TOAN TINH", "Toàn tỉnh", "Tổng số"])
+def test_grand_totals_and_group_subtotals_are_recognised_by_meaning(engine, label):
+    data, codes = _office_commune_workbook(label)
+    outcome = _ingest(engine, "tong_hop_xa_t8.xlsx", data)
+    assert outcome.status == "accepted" and outcome.units == codes
+    assert {p.code for p in outcome.problems} <= {"missing_expected"}  # every total adds up: no warning
+
+
+def test_a_grand_totals_row_that_does_not_add_up_is_a_located_warning_never_a_refusal(engine):
+    data, codes = _office_commune_workbook("TỔNG CỘNG TOÀN TỈNH", grand_offset=1234)
+    outcome = _ingest(engine, "tong_hop_xa_t8.xlsx", data)
+    assert outcome.status == "accepted" and outcome.units == codes
+    warning = [p for p in outcome.warnings if p.code == "totals_mismatch"]
+    assert [(p.element, p.row) for p in warning] == [("dossiers_received", 14)]  # the last row, nowhere else
+    assert "lệch 1.234 so với tổng các đơn vị" in warning[0].message("vi")
