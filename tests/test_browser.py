@@ -163,3 +163,27 @@ def test_a_link_to_a_page_survives_a_fresh_server_and_the_sign_in(tmp_path_facto
             context.close()
     finally:
         backend.drop(url)
+
+
+def test_the_trend_span_can_be_dragged_and_stays_where_it_was_dropped(server, browser):
+    """The span slider of Xu hướng starts on the whole series; a leader drags its start to the middle and
+    it stays there (it used to snap back a moment later), and the address follows."""
+    context, page, _ = _open(browser, server, "xu-huong", 1366, 900)
+    try:
+        thumbs = page.get_by_role("slider")
+        assert thumbs.nth(0).get_attribute("aria-valuetext") == "01/2024"
+        track = page.locator('[data-testid="stSlider"]').first.bounding_box()
+        start = thumbs.nth(0).bounding_box()
+        y = start["y"] + start["height"] / 2
+        page.mouse.move(start["x"] + start["width"] / 2, y)
+        page.mouse.down()
+        page.mouse.move(track["x"] + track["width"] / 2, y, steps=12)
+        page.mouse.up()
+        dropped = thumbs.nth(0).get_attribute("aria-valuetext")
+        assert dropped != "01/2024"
+        wait_for_run(page)
+        page.wait_for_timeout(1500)
+        assert thumbs.nth(0).get_attribute("aria-valuetext") == dropped
+        assert f"from={dropped[3:]}-{dropped[:2]}" in page.url
+    finally:
+        context.close()

@@ -191,13 +191,18 @@ def month_range(key: str, months: Sequence[str], lang: str, *, default: tuple[st
         return isinstance(v, (tuple, list)) and len(v) == 2 and v[0] in known and v[1] in known and v[0] <= v[1]
 
     default = default if default and valid(tuple(default)) else (options[0], options[-1])
-    if key not in st.session_state or not valid(st.session_state[key]):
+    if key in st.session_state and valid(st.session_state[key]):
+        start = tuple(st.session_state[key])  # the widget's own state: what the person dragged it to
+    else:
+        st.session_state.pop(key, None)
         a, b = _from_address(first_param), _from_address(last_param)
         remembered = st.session_state.get(_MEMORY + first_param + "," + last_param)
         candidates = [(a or default[0], b or default[1]) if (a or b) else None, remembered, tuple(default)]
-        st.session_state[key] = next(c for c in candidates if c is not None and valid(c))
+        start = next(c for c in candidates if c is not None and valid(c))
     where = container or st
-    value = tuple(where.select_slider(i18n.t("filters.months", lang), options=options, key=key,
+    # The start goes in as `value=`, never through st.session_state: a range slider seeded through the
+    # session state snaps back to that start a moment after it is dragged.
+    value = tuple(where.select_slider(i18n.t("filters.months", lang), options=options, value=start, key=key,
                                       format_func=i18n.fmt_period_short))
     st.session_state[_MEMORY + first_param + "," + last_param] = value
     for param, v in zip(params, value):

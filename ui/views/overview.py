@@ -93,10 +93,16 @@ def draw_cards(key: DataKey, period: str, lang: str, columns: int = 3) -> None:
 # --- trend ------------------------------------------------------------------------------------------
 
 
+WHOLE_SERIES_MONTHS = 48  # a trend shows every month held up to this many, then from January of the previous year
+
+
 def trend_start(key: DataKey, period: str) -> str:
-    """January of the previous year, or the first month with figures when later."""
+    """The first month with figures, when the whole series up to `period` fits a chart; else January of the
+    previous year."""
+    held = [p for p in common.months(key) if p <= period]
+    if held and len(periods_mod.span(held[0], period)) <= WHOLE_SERIES_MONTHS:
+        return held[0]
     first = periods_mod.make(periods_mod.year(period) - 1, 1)
-    held = common.months(key)
     return max(first, held[0]) if held else first
 
 
