@@ -80,6 +80,8 @@ RULES: dict[str, str] = {
     "large_change": WARNING,
     "missing_expected": WARNING,
     "totals_mismatch": WARNING,
+    # said before Confirm: the month's return is past its deadline (the file is still taken)
+    "late_submission": WARNING,
 }
 
 

@@ -20,6 +20,8 @@ import hashlib
 
 from sqlalchemy import Engine
 
+import i18n
+from domain import periods
 from domain.errors import Invalid, Refused
 from services import audit
 from services.clock import utcnow
@@ -139,13 +141,30 @@ def _check(engine: Engine, actor: Actor | None, files, *, dry_run: bool, period,
     months = sorted({p for o in report.files for p in o.periods})
     with engine.connect() as conn:
         locked = {p for p, s in states_in(conn, months, rules, rules.local_date(now)).items() if s.locked}
+    today = rules.local_date(now)
     for outcome in report.files:
         hit = sorted(set(outcome.periods) & locked)
         if outcome.status == ACCEPTED and hit:
             outcome.status = REJECTED
             outcome.problems = [Problem("period_locked", outcome.name, period=p, params={"month": f"{p[5:7]}/{p[:4]}"})
                                 for p in hit] + outcome.problems
+        elif outcome.status == ACCEPTED:
+            outcome.problems = _lateness(outcome, rules.deadline_day, today) + outcome.problems
     return report
+
+
+def _lateness(outcome, deadline_day: int, today: dt.date) -> list:
+    """A warning per month of the file whose return is past its deadline today (said before Confirm)."""
+    from loaders.problems import Problem
+
+    out = []
+    for p in outcome.periods:
+        due = periods.due_date(p, deadline_day)
+        if today > due:
+            out.append(Problem("late_submission", outcome.name, period=p, params={
+                "month": f"{p[5:7]}/{p[:4]}", "due": i18n.fmt_date(due), "today": i18n.fmt_date(today),
+                "days": (today - due).days}))
+    return out
 
 
 def _store(engine: Engine, actor: Actor, report, *, save_mapping: dict | None, now: dt.datetime):

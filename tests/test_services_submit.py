@@ -186,3 +186,14 @@ def test_a_month_locked_between_check_and_confirm_is_refused(engine):
     report = submissions.confirm_upload(engine, SUBMITTER, checked, files, now=NOW)
     assert (report.files[0].status, report.files[0].stored) == ("rejected", False)
     assert _values(engine) == 0
+
+
+def test_a_late_return_is_said_before_confirm_and_a_return_not_yet_due_is_not(engine):
+    """09/2026 was due 05/10/2026; on 03/10/2026 it is on time, on 12/10/2026 it is 7 days late."""
+    on_time = submissions.check_upload(engine, SUBMITTER, [csv_file(OWN_UNIT, OPEN_PERIOD)], now=NOW)
+    assert "late_submission" not in {p.code for p in on_time.files[0].problems}
+    later = NOW.replace(day=12)
+    late = submissions.check_upload(engine, SUBMITTER, [csv_file(OWN_UNIT, OPEN_PERIOD)], now=later)
+    warning = next(p for p in late.files[0].problems if p.code == "late_submission")
+    assert late.files[0].status == "accepted" and warning.severity == "warning"
+    assert warning.message("vi") == "Báo cáo tháng 09/2026 hạn nộp 05/10/2026; nộp hôm nay (12/10/2026) là muộn 7 ngày."

@@ -22,6 +22,7 @@ from domain.errors import ServiceError
 from services import permissions
 from services.submissions import check_upload, confirm_upload
 from ui import data, session
+from ui.cards import md_escape
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "tsv", "xls", "ods"]  # .xls/.ods accepted to explain "save as .xlsx"
@@ -146,6 +147,10 @@ def upload_flow(lang: str) -> None:
     _show_report(report, dict(files), registry, units, lang)
     _mapping_editor(report, registry, form, lang)
     accepted = [f for f in report.files if f.status == "accepted"]
+    for f in accepted:  # said before Confirm, apart from the table: the return is past its deadline
+        for p in f.problems:
+            if p.code == "late_submission":
+                st.warning(f"**{md_escape(f.name)}** — {md_escape(p.message(lang))}", icon=":material/schedule:")
     if accepted:
         save = bool(st.session_state.get("upload_mapping")) and st.checkbox(
             _t("submissions.save_mapping", lang), value=True, key="upload_save_mapping")
