@@ -114,3 +114,29 @@ def test_the_page_speaks_english(page):
     at = _upload(page, "x.xlsx", xlsx(Sheet("S", single_unit("417", "Huyện Kỳ Sơn", "2024-05", {**GOOD, "dossiers_resolved": "abc"}))))
     problems = _table_with(at, "Where")
     assert "'abc' is not a number (Dossiers resolved)." in list(problems["Problem"])
+
+
+def test_a_compiled_workbook_without_the_identity_columns_gets_one_grouped_line_not_126(page):
+    """21 districts, the nine dossier elements only: the four identity and two social-security elements the
+    form expects are missing for every unit. The submitter reads one line naming the 21 units and the six
+    elements, every word of it (a list wraps; the table below still has the 126 rows)."""
+    from domain.units import nghe_an_units
+    from testkit.bad_files import compiled
+
+    districts = [(u.code, u.name_vi) for u in nghe_an_units() if u.level == "district" and u.code != "432"][:21]
+    dossier = [e for e in GOOD if e.startswith(("dossiers", "results"))]
+    rows = compiled("2024-05", districts, {c: GOOD for c, _ in districts}, elements=dossier)
+    at = _upload(page, "tong_hop_t5.xlsx", xlsx(Sheet("Tổng hợp", rows)))
+    text = "\n".join(m.value for m in at.markdown)
+    assert text.count("chưa có 6 chỉ tiêu") == 1
+    assert f"{len(districts)} đơn vị chưa có 6 chỉ tiêu tháng 05/2024" in text
+    assert "Số công dân thuộc diện cấp thẻ Căn cước" in text  # the elements named whole, not cut
+    assert len(_table_with(at, "Vị trí")) >= 6 * len(districts)
+
+
+def test_a_locked_month_is_said_first_and_apart(page, db_url):
+    engine = make_engine(db_url)
+    locks.lock(engine, ADMIN, "2024-05", "Chốt số liệu")
+    engine.dispose()
+    at = _upload(page, "t5.xlsx", good_single("2024-05"))
+    assert at.error and "05/2024 đã khóa sổ" in at.error[0].value

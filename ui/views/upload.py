@@ -19,6 +19,7 @@ import streamlit as st
 import i18n
 from domain import clock, periods
 from domain.errors import ServiceError
+from presentation.problems import problem_lines
 from services import permissions
 from services.submissions import check_upload, confirm_upload
 from ui import data, session
@@ -195,7 +196,7 @@ def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFra
                               months=", ".join(i18n.fmt_period_short(p) for p in f.periods)).lstrip(" —"))
                 st.dataframe(_preview(f, registry, names, lang), hide_index=True, width="stretch")
             if f.problems:
-                st.dataframe(_problem_table(f.problems, names, registry, lang), hide_index=True, width="stretch")
+                _show_problems(f.problems, names, registry, lang)
             if f.errors or f.warnings:
                 content = contents.get(f.name, b"")
 
@@ -206,6 +207,32 @@ def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFra
 
                 st.download_button(_t("submissions.error_workbook", lang), workbook, file_name=f"{f.name.rsplit('.', 1)[0]}_loi.xlsx",
                                    mime=XLSX, icon=":material/download:", key=f"upload_errors_{i}")
+
+
+SHOWN_PROBLEMS = 20  # listed in full; the rest one click away
+SEVERITY_ICON = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+
+
+def _show_problems(problems, names: dict, registry, lang: str) -> None:
+    """What stops the whole file first and apart; then every problem as a whole sentence (a list wraps
+    on a phone where a table cuts), near-identical warnings grouped; the table for scanning below."""
+    elements = {e.code: e.name(lang) for e in registry.elements}
+    lines = problem_lines(problems, names, elements, lang)
+    for line in (ln for ln in lines if ln.whole_file):
+        st.error(f"{md_escape(line.message)} {md_escape(line.hint)}", icon=":material/block:")
+    rest = [ln for ln in lines if not ln.whole_file]
+    st.markdown("\n".join(_bullet(ln, lang) for ln in rest[:SHOWN_PROBLEMS]))
+    if len(rest) > SHOWN_PROBLEMS:
+        with st.expander(_t("submissions.more_problems", lang, count=i18n.fmt_int(len(rest) - SHOWN_PROBLEMS, lang))):
+            st.markdown("\n".join(_bullet(ln, lang) for ln in rest[SHOWN_PROBLEMS:]))
+    with st.expander(_t("submissions.problem_table", lang)):
+        st.dataframe(_problem_table(problems, names, registry, lang), hide_index=True, width="stretch")
+
+
+def _bullet(line, lang: str) -> str:
+    where = " · ".join(md_escape(x) for x in (line.where, line.unit, line.element) if x)
+    severity = _t(f"loaders.severity.{line.severity}", lang)
+    return f"- {SEVERITY_ICON[line.severity]} **{severity}** · {where} — {md_escape(line.message)} _{md_escape(line.hint)}_"
 
 
 def _preview(f, registry, names: dict, lang: str) -> pd.DataFrame:
