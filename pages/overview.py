@@ -17,7 +17,12 @@ picker, _ = st.columns([1, 2])
 period = filters.month_picker("overview_period", months, language, container=picker)
 st.caption(common.as_of_caption(key, language))
 
-overview.draw_cards(key, period, language)
+order = filters.choice("overview_order", overview.ORDERS, param="order", label=t("leaders.overview.order"),
+                       format_func=lambda o: t(f"leaders.overview.order_{o}"), widget="segmented")
+overview.draw_cards(key, period, language, order=order)
+
+st.subheader(t("leaders.overview.returns_heading"))
+overview.draw_returns(key, period, language, allowed, data.local_today(key))
 
 st.subheader(t("leaders.overview.trend_heading"))
 chooser, _ = st.columns([2, 1])

@@ -418,3 +418,20 @@ def test_trends_month_span_comes_from_the_address(monkeypatch, sample_url):
     xs = plotly_specs(at)[0]["data"][0]["x"]
     assert xs[0] == "07/2025" and xs[-1] == "03/2026"
     assert dict(at.query_params)["to"] in ("2026-03", ["2026-03"])
+
+
+def test_overview_cards_worst_first_with_a_year_ago_and_who_has_not_reported(monkeypatch, sample_url, computed):
+    """A leader in a meeting: the indicators furthest behind first, each card with its change on a year ago
+    and how many units it counts, and the units that have not sent this month's return, named."""
+    viewer = Actor("nguoi.xem", "viewer", frozenset(), "Người xem")
+    at = open_page(monkeypatch, sample_url, PAGES["overview"], {"period": "2026-10"}, actor=viewer)
+    at.button_group(key="overview_order").set_value("worst").run()
+    assert not at.exception and at.query_params["order"] in ("worst", ["worst"])
+    province = metrics.kpis(computed(sample_url), "2026-10", "province")
+    rank = {"behind": 0, "at_risk": 1, "on_track": 2, "met": 3, "no_target": 4, "no_data": 5}
+    ranked = province[province["status"] != "no_data"].assign(_s=province["status"].map(rank)).sort_values(["_s", "gap_pp"])
+    names = {i.code: i.name("vi") for i in computed(sample_url).registry.indicators}
+    assert at.metric[0].label == names[ranked.iloc[0]["indicator_code"]]
+    cards = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "So với cùng kỳ năm trước: " in cards and "đơn vị có số liệu" in cards
+    assert "đơn vị đã nộp báo cáo tháng 10/2026" in cards

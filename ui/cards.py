@@ -26,6 +26,7 @@ class Card:
     lines: tuple[str, ...] = ()  # captions under the badge: target first
     spark: tuple[float, ...] = ()  # recent monthly values, oldest first
     help: str | None = None
+    gap: float | None = None  # against the target, in points (negative: short of it), for ordering
 
 
 def badge_markdown(status: str, lang: str, suffix: str = "") -> str:

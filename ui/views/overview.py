@@ -19,6 +19,9 @@ from ui.views import common
 SPARK_MONTHS = 12
 CHANGES_SHOWN = 5
 FLAGS_SHOWN = 8
+ORDERS = ("registry", "worst")  # the cards in the registry's order, or the worst first (status, then gap)
+WORST_FIRST = {s: i for i, s in enumerate(("behind", "at_risk", "on_track", "met", "no_target", "no_data"))}
+NAMED_MISSING = 12  # units named in "not submitted yet"; the rest counted
 
 
 # --- cards ------------------------------------------------------------------------------------------
@@ -31,18 +34,22 @@ def _card(row, label: str, spark: tuple[float, ...], lang: str, source: str | No
         lines.append(i18n.t("cards.glide_gap", lang, expected=numbers.pct(row.expected, lang), gap=numbers.signed_points(row.gap_pp, lang)))
     elif numbers.known(row.gap_pp):
         lines.append(i18n.t("cards.gap", lang, gap=numbers.signed_points(row.gap_pp, lang)))
+    if numbers.known(row.change_yoy_pp):
+        lines.append(i18n.t("cards.year_ago", lang, change=numbers.signed_points(row.change_yoy_pp, lang)))
     if source:
         lines.append(source)
     reporting = i18n.t("cards.reporting", lang, n=row.n_reporting, total=row.n_units)
     if row.n_carried:
         reporting += " " + i18n.t("cards.carried", lang, n=row.n_carried)
+    lines.append(reporting)  # on the card, not only in the tooltip: a leader reads how complete the figure is
     help_text = (f"{i18n.t('overview.numerator', lang)}: {numbers.integer(row.numerator, lang)} · "
-                 f"{i18n.t('overview.denominator', lang)}: {numbers.integer(row.denominator, lang)} · {reporting}")
+                 f"{i18n.t('overview.denominator', lang)}: {numbers.integer(row.denominator, lang)}")
     return Card(
         code=row.indicator_code, label=label, value=numbers.pct(row.value, lang), status=row.status,
         delta=numbers.signed_points(change, lang) if numbers.known(change) else None,
         direction=numbers.direction(change),
         lines=tuple(lines), spark=spark, help=help_text,
+        gap=float(row.gap_pp) if numbers.known(row.gap_pp) else None,
     )
 
 
@@ -83,11 +90,38 @@ def cards(key: DataKey, period: str, lang: str) -> list[Card]:
     return out
 
 
+def ordered(shown: list[Card], order: str) -> list[Card]:
+    """The cards as the registry lists them, or the worst first: behind, at risk, on track, met, then
+    those without a target or figures; within a status the largest shortfall against the target first."""
+    if order != "worst":
+        return list(shown)
+    return sorted(shown, key=lambda c: (WORST_FIRST.get(c.status, len(WORST_FIRST)), c.gap if c.gap is not None else float("inf")))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def draw_cards(key: DataKey, period: str, lang: str, columns: int = 3) -> None:
-    shown = cards(key, period, lang)
+def draw_cards(key: DataKey, period: str, lang: str, columns: int = 3, order: str = "registry") -> None:
+    shown = ordered(cards(key, period, lang), order)
     st.markdown(status_counts_markdown([c.status for c in shown], lang))
     card_grid(shown, lang, columns)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def draw_returns(key: DataKey, period: str, lang: str, allowed: frozenset[str] | None, today: dt.date) -> None:
+    """Who has reported this month and who has not yet (missing, late or not yet due), for every reader:
+    a leader asks it in the meeting."""
+    units = common.within(data.completeness_units_on(key, (period,), today), allowed)
+    if units.empty:
+        return
+    names = common.unit_names(key, lang)
+    done = units["status"].isin(["on_time", "late"])
+    st.markdown(i18n.t("leaders.overview.returns", lang, n=numbers.integer(int(done.sum()), lang),
+                       total=numbers.integer(len(units), lang), period=i18n.fmt_period_short(period)))
+    for status in ("missing", "pending", "late"):
+        codes = units.loc[units["status"] == status, "unit_code"].tolist()
+        if codes:
+            named = numbers.name_list([names.get(c, c) for c in codes], lang, NAMED_MISSING)
+            st.caption(i18n.t(f"leaders.overview.returns_{status}", lang, count=numbers.integer(len(codes), lang),
+                              units=md_escape(named)))
 
 
 # --- trend ------------------------------------------------------------------------------------------
