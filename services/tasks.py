@@ -232,10 +232,14 @@ def _checked_task(session, task: TaskIn) -> dict:
 
 
 def _insert_task(session, actor: Actor, fields: dict, now: dt.datetime, today: dt.date) -> int:
-    row = models.Task(**fields, status="not_started", status_on=today, created_by=actor.username, created_at=now)
+    # A task exists from the day its document assigned it (registered later, it is still that month's task).
+    since = today
+    if fields["document_id"] is not None:
+        since = min(today, session.get(models.SteeringDocument, int(fields["document_id"])).issued_on)
+    row = models.Task(**fields, status="not_started", status_on=since, created_by=actor.username, created_at=now)
     session.add(row)
     session.flush()
-    session.add(models.TaskStatusChange(task_id=row.id, status="not_started", effective_on=today, note="",
+    session.add(models.TaskStatusChange(task_id=row.id, status="not_started", effective_on=since, note="",
                                         changed_by=actor.username, changed_at=now))
     return row.id
 
@@ -571,7 +575,8 @@ def judge_indicators(inputs, tasks: pd.DataFrame, last_period: str | None) -> pd
         last = rows.iloc[-1]
         out.append([r.id, r.indicator_code, float(r.target_value), last["period"], float(last["value"]), bool(met[-1]),
                     since, run])
-    return pd.DataFrame(out, columns=JUDGEMENT_COLUMNS)
+    frame = pd.DataFrame(out, columns=JUDGEMENT_COLUMNS).astype(object)
+    return frame.where(frame.notna(), None)
 
 
 # --- the month in review (report section) -----------------------------------------------------------
