@@ -112,7 +112,7 @@ def _reported(inputs, period: str) -> bool:
 
 def report(args) -> int:
     from reports.pack import build_pack, file_names, only_sample
-    from services import exports, followups
+    from services import exports, followups, tasks
     from services.errors import ServiceError
     from services.guard import authorize
     from services.users import actor_of, cli_actor
@@ -138,8 +138,9 @@ def report(args) -> int:
     try:
         authorize(engine, actor, "export", target=f"monthly_report/{args.period}", detail={"what": "monthly_report"})
         follow = followups.current(engine, actor, args.period)
-        pack = build_pack(inputs, args.period, lang, followups=follow, synthetic=only_sample(frames.submissions(engine)),
-                          as_of=now, progress=_progress(lang))
+        review = tasks.month_review(engine, actor, args.period)
+        pack = build_pack(inputs, args.period, lang, followups=follow, task_review=review,
+                          synthetic=only_sample(frames.submissions(engine)), as_of=now, progress=_progress(lang))
         for fmt in ("xlsx", "docx"):
             exports.record_export(engine, actor, "monthly_report", args.period, fmt=fmt,
                                   rows=len(pack.content.weak_units))

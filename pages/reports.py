@@ -11,7 +11,7 @@ import streamlit as st
 import i18n
 from reports.formatting import month_text
 from reports.pack import build_pack, only_sample
-from services import exports, followups, locks
+from services import exports, followups, locks, tasks
 from services.errors import ServiceError
 from services.guard import authorize
 from services.permissions import permits
@@ -49,6 +49,7 @@ if st.button(t("reports.page.generate"), type="primary", icon=":material/descrip
     try:
         authorize(engine, actor, "export", target=f"monthly_report/{period}", detail={"what": "monthly_report"})
         pack = build_pack(data.inputs(key), period, report_lang, followups=followups.current(engine, actor, period),
+                          task_review=tasks.month_review(engine, actor, period),
                           synthetic=only_sample(frames.submissions(engine)), as_of=dt.datetime.now(dt.timezone.utc),
                           progress=lambda fraction, text: bar.progress(min(1.0, fraction), text=text))
     except ServiceError as exc:

@@ -11,9 +11,9 @@ import i18n
 from domain import periods
 from domain.text import fold
 from domain.units import base_name
-from services import followups, lineage, visibility
+from services import followups, lineage, tasks, visibility
 from services.errors import ServiceError
-from ui import badges, data, filters, lang, profile_view, session, weak_view
+from ui import badges, data, filters, lang, profile_view, session, task_view, weak_view
 
 REPORTING_LEVELS = ("commune", "department", "district")
 HISTORY_MONTHS = 12
@@ -92,6 +92,32 @@ for line in history:
     st.caption(line)
 
 
+# --- accountability: the unit's tasks beside its flags and its score ("vai trò, trách nhiệm người đứng đầu") ---
+today = data.local_today(key)
+unit_tasks = tasks.list_tasks(engine, actor, today=today, unit=unit)
+counts = tasks.accountability(unit_tasks, unit)
+weak_now = data.weak_localities_on(key, period, today)
+flag_now = weak_now.units[weak_now.units["unit_code"] == unit]
+scores = data.scorecard(key, period).scores
+score_now = scores[scores["unit_code"] == unit]
+st.markdown(f"**{t('profile.accountability_heading', period=i18n.fmt_period(period, language))}**")
+c_open, c_overdue, c_flag, c_score = st.columns(4)
+c_open.metric(t("tasks.count.open"), i18n.fmt_int(counts["open"], language))
+c_overdue.metric(t("tasks.count.overdue"), i18n.fmt_int(counts["overdue"], language))
+c_flag.metric(t("profile.accountability_flag"), t("profile.accountability_not_flagged") if flag_now.empty else
+              badges.severity_text(flag_now.iloc[0]["severity"], language))
+c_score.metric(t("profile.accountability_score"), "–" if score_now.empty or pd.isna(score_now.iloc[0]["score"])
+               else i18n.fmt_number(float(score_now.iloc[0]["score"]), language, 1))
+st.caption(task_view.accountability_line(counts, language))
+if len(unit_tasks):
+    with st.expander(t("profile.tasks_heading", count=len(unit_tasks)), icon=":material/task_alt:",
+                     expanded=counts["overdue"] > 0):
+        judged = tasks.judge_indicators(data.inputs(key), unit_tasks, period)
+        view = task_view.table(unit_tasks, names, judged, language)
+        task_view.draw_table(view, t("tasks.col.status"), min(38 + 35 * len(view), 320))
+        st.page_link("pages/tasks.py", label=t("profile.open_tasks"), icon=":material/task_alt:",
+                     query_params={"unit": unit})
+
 # --- every indicator of the month -------------------------------------------------------------------------
 indicator_names = {i.code: i.name(language) for i in registry.indicators}
 st.markdown(f"**{t('profile.kpis_heading', period=i18n.fmt_period(period, language))}**")
@@ -108,7 +134,6 @@ if not profile_view.draw_trend(key, period, level, unit, indicator, TREND_MONTHS
     st.info(t("profile.no_trend"))
 
 # --- flags, follow-ups, completeness ------------------------------------------------------------------
-today = data.local_today(key)
 tab_flags, tab_lineage = st.tabs([t("profile.tab_flags"), t("profile.tab_lineage")])
 with tab_flags:
     weak = data.weak_localities_on(key, period, today)

@@ -485,15 +485,15 @@ def task_history(engine: Engine, actor: Actor | None, task_id: int, *, now: dt.d
 
 
 def attached_file(engine: Engine, actor: Actor | None, file_id: int, *, now: dt.datetime | None = None) -> Upload:
-    """An attached file (a document's text, evidence) for download; an `export`, audited."""
-    from services.exports import record_export
-
+    """An attached file (a document's text, a change's evidence) for download. Reading it is `view` (the
+    register is read by every role); each download is recorded in the audit trail."""
+    view_scope(engine, actor, now=now)
     with engine.connect() as conn:
         row = conn.execute(select(models.AttachedFile.filename, models.AttachedFile.content)
                            .where(models.AttachedFile.id == int(file_id))).first()
     if row is None:
         raise Invalid("tasks.invalid.unknown_file", id=str(file_id)[:20])
-    record_export(engine, actor, "task_file", fmt=row.filename.rsplit(".", 1)[-1][:10], now=now)
+    audit.record(engine, actor, "download_file", f"file/{int(file_id)}", "ok", {"file": row.filename}, now=now)
     return Upload(row.filename, bytes(row.content))
 
 

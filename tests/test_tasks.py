@@ -72,8 +72,8 @@ def test_a_task_from_document_to_done_with_evidence_and_history(engine):
 
     trail = audit_rows(engine)
     ops = [json.loads(d).get("op") for d in trail["detail"]]
-    assert ops[-5:] == ["add_document", "add_task", "set_status", "set_status", None]  # the last: the download (export)
-    assert trail.iloc[-1]["action"] == "export"
+    assert ops[-5:] == ["add_document", "add_task", "set_status", "set_status", None]  # the last: the download
+    assert (trail.iloc[-1]["action"], trail.iloc[-1]["username"]) == ("download_file", "test_standing")
 
 
 def test_a_submitter_cannot_change_another_unit_s_task(engine):
@@ -321,3 +321,38 @@ def test_cli_set_status_as_a_submitter_and_refused_for_another_unit(capsys, db_u
     code = cli.main(["--database-url", db_url, "tasks", "list", "--unit", "40-STP", "--json"])
     (row,) = json.loads(capsys.readouterr().out)
     assert row["reported_status"] == "in_progress"
+
+
+# --- the monthly report's section on tasks ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_report_s_task_section_read_back_from_the_docx(sample_copy_url):
+    import docx
+
+    from reports.pack import build_pack
+
+    engine = make_engine(sample_copy_url)
+    october = dt.datetime(2026, 10, 20, 3, 0, tzinfo=UTC)
+    plan = tasks.add_document(engine, STANDING, "77/KH-UBND", dt.date(2026, 10, 1), "UBND tỉnh Nghệ An", "plan",
+                              "Kế hoạch tháng 10", now=october)
+    task_id = tasks.add_task(engine, STANDING, TaskIn("Cấp phiếu lý lịch tư pháp trực tuyến tại bộ phận một cửa", "40-STP",
+                                                      dt.date(2026, 10, 10), document_id=plan), now=october)
+    tasks.set_status(engine, JUSTICE, task_id, "done", "Đã triển khai", effective_on=dt.date(2026, 10, 8), now=october)
+    review = tasks.month_review(engine, LEADER, "2026-10", now=october)
+    inputs = metrics.Inputs(**frames.metric_frames(engine))
+    pack = build_pack(inputs, "2026-10", "vi", task_review=review, as_of=october, created=october)
+
+    document = docx.Document(io.BytesIO(pack.docx))
+    texts = [p.text for p in document.paragraphs]
+    start = next(i for i, x in enumerate(texts) if "Thực hiện nhiệm vụ được giao tại các văn bản chỉ đạo" in x)
+    end = next(i for i, x in enumerate(texts) if x.startswith("II. TỒN TẠI"))
+    section = "\n".join(texts[start:end])
+    assert "Trong tháng 10/2026, 1 nhiệm vụ được giao đã hoàn thành: Sở Tư pháp: Cấp phiếu lý lịch tư pháp" in section
+    assert "Đến ngày 31/10/2026, còn" in section and "Sở Nội vụ" in section and "Sở Y tế" in section
+    assert "Mô hình điểm: 18 mô hình" in section
+    table = next(tb for tb in document.tables if tb.rows[0].cells[1].text == "Đơn vị chủ trì")
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert ["Sở Nội vụ", "30/05/2024"] == [rows[0][1], rows[0][3]]  # the oldest deadline first, the unit named
+    assert {r[1] for r in rows} >= {"Sở Nội vụ", "Sở Y tế", "Sở Tư pháp"}
+    assert all(int(r[4].replace(".", "")) > 0 for r in rows)
