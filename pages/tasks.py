@@ -52,11 +52,10 @@ tabs = st.tabs(tab_names)
 # --- the list ---------------------------------------------------------------------------------------------
 with tabs[0]:
     counts = tasks.status_counts(everything)
-    cols = st.columns(4)
-    cols[0].metric(t("tasks.count.total"), i18n.fmt_int(len(everything), language))
-    cols[1].metric(t("tasks.count.open"), i18n.fmt_int(counts["not_started"] + counts["in_progress"], language))
-    cols[2].metric(t("tasks.count.overdue"), i18n.fmt_int(counts["overdue"], language))
-    cols[3].metric(t("tasks.count.done"), i18n.fmt_int(counts["done"] + counts["done_late"], language))
+    st.markdown(t("tasks.summary", total=i18n.fmt_int(len(everything), language),
+                  open=i18n.fmt_int(counts["not_started"] + counts["in_progress"], language),
+                  overdue=i18n.fmt_int(counts["overdue"], language),
+                  done=i18n.fmt_int(counts["done"] + counts["done_late"], language)))
 
     with st.expander(t("tasks.filters"), icon=":material/filter_list:", expanded=False):
         left, right = st.columns(2)
@@ -106,8 +105,12 @@ with tabs[0]:
         st.divider()
         st.subheader(t("tasks.detail"))
         labels = {int(r.id): f"#{r.id} · {r.text[:80]}{'…' if len(r.text) > 80 else ''}" for r in shown.itertuples()}
+        # A lead unit's submitter starts on the first of its own tasks still open (what they came to update).
+        own_open = [int(r.id) for r in shown.itertuples()
+                    if r.reported_status != "done" and permissions.permits(actor, "update_tasks", [r.lead_unit_code])]
         picked = filters.choice("tasks_pick", [str(i) for i in labels], param="task", label=t("tasks.pick"),
-                                format_func=lambda i: labels[int(i)])
+                                format_func=lambda i: labels[int(i)],
+                                default=str(own_open[0]) if own_open and actor.role == "submitter" else None)
         task = shown[shown["id"] == int(picked)].iloc[0]
         lines = [
             f"**{task['text']}**",

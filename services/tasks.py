@@ -408,7 +408,13 @@ def _all_tasks(engine: Engine) -> pd.DataFrame:
     cols = ["id", "document_id", "document_number", "document_kind", "position", "text", "lead_unit_code", "lead_label",
             "cooperating_codes", "cooperating_text", "deadline", "product", "indicator_code", "target_value",
             "from_period", "reported_status", "status_on", "created_by", "created_at"]
-    return pd.DataFrame(rows, columns=cols).astype(object)
+    return _nones(pd.DataFrame(rows, columns=cols))
+
+
+def _nones(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as None (pandas reads a text column's NULL as NaN, which is truthy and not JSON)."""
+    frame = frame.astype(object)
+    return frame.where(frame.notna(), None)
 
 
 def _as_of(engine: Engine, frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
@@ -461,7 +467,7 @@ def list_tasks(engine: Engine, actor: Actor | None, *, today: dt.date | None = N
         frame = frame[[d is not None and first <= d <= last for d in frame["deadline"]]]
     if overdue:
         frame = frame[frame["status"] == "overdue"]
-    return frame[TASK_COLUMNS].reset_index(drop=True)
+    return _nones(frame[TASK_COLUMNS].reset_index(drop=True))
 
 
 def task_history(engine: Engine, actor: Actor | None, task_id: int, *, now: dt.datetime | None = None) -> pd.DataFrame:

@@ -90,19 +90,21 @@ def timeline(frame: pd.DataFrame, names: Mapping[str, str], today: dt.date, lang
     dated = frame[frame["deadline"].notna()]
     if dated.empty:
         return None
-    rows = [lead_name(r, names) for r in dated.to_dict("records")]
+    rows = [_label(lead_name(r, names)) for r in dated.to_dict("records")]
     order = list(dict.fromkeys(rows))
     fig = go.Figure()
     for status in STATUS:
         part = dated[dated["status"] == status]
         if part.empty:
             continue
-        labels = [lead_name(r, names) for r in part.to_dict("records")]
+        records = part.to_dict("records")
+        labels = [_label(lead_name(r, names)) for r in records]
         hovers = [hover_text(f"#{r['id']} · {status_text(status, lang)}", r["text"][:120],
-                             f"{i18n.t('tasks.col.deadline', lang)}: {i18n.fmt_date(r['deadline'], lang)}", label)
-                  for r, label in zip(part.to_dict("records"), labels)]
+                             f"{i18n.t('tasks.col.deadline', lang)}: {i18n.fmt_date(r['deadline'], lang)}", lead_name(r, names))
+                  for r in records]
         fig.add_trace(go.Scatter(
-            x=[pd.Timestamp(d) for d in part["deadline"]], y=labels, mode="markers", name=status_text(status, lang),
+            x=[pd.Timestamp(d) for d in part["deadline"]], y=labels, mode="markers",
+            name=i18n.t(STATUS[status].label_key, lang),  # the marker's shape and colour stand for the symbol
             marker={"size": 12, "color": COLOURS[status], "symbol": SYMBOLS[status], "line": {"width": 1.5, "color": COLOURS[status]}},
             hovertext=hovers, hoverinfo="text",
         ))
@@ -114,6 +116,11 @@ def timeline(frame: pd.DataFrame, names: Mapping[str, str], today: dt.date, lang
                      gridcolor="#eeeeee")
     fig.update_xaxes(tickformat="%m/%Y", gridcolor="#e0e0e0", fixedrange=True)
     return fig
+
+
+def _label(name: str, limit: int = 28) -> str:
+    """A unit's name short enough for the axis at phone width (the hover box has it whole)."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 def draw_timeline(fig: go.Figure) -> None:
