@@ -128,8 +128,12 @@ with tabs[0]:
             figures = task_view.figures_text(judged, int(task["id"]), language)
             if figures:
                 lines.append(f"{t('tasks.col.figures')}: {figures}")
-        st.markdown("  \n".join(lines))
         history = tasks.task_history(engine, actor, int(task["id"])).iloc[::-1]
+        if len(history) and history.iloc[0]["note"]:
+            last = history.iloc[0]
+            lines.append(t("tasks.latest", date=i18n.fmt_date(last["effective_on"], language), who=last["changed_by"],
+                           note=last["note"]))
+        st.markdown("  \n".join(lines))
         st.markdown(f"**{t('tasks.history')}**")
         st.dataframe(pd.DataFrame({
             t("tasks.col.when"): [i18n.fmt_date(d, language) for d in history["effective_on"]],
