@@ -109,14 +109,6 @@ c_flag.metric(t("profile.accountability_flag"), t("profile.accountability_not_fl
 c_score.metric(t("profile.accountability_score"), "–" if score_now.empty or pd.isna(score_now.iloc[0]["score"])
                else i18n.fmt_number(float(score_now.iloc[0]["score"]), language, 1))
 st.caption(task_view.accountability_line(counts, language))
-if len(unit_tasks):
-    with st.expander(t("profile.tasks_heading", count=len(unit_tasks)), icon=":material/task_alt:",
-                     expanded=counts["overdue"] > 0):
-        judged = tasks.judge_indicators(data.inputs(key), unit_tasks, period)
-        view = task_view.table(unit_tasks, names, judged, language)
-        task_view.draw_table(view, t("tasks.col.status"), min(38 + 35 * len(view), 320))
-        st.page_link("pages/tasks.py", label=t("profile.open_tasks"), icon=":material/task_alt:",
-                     query_params={"unit": unit})
 
 # --- every indicator of the month -------------------------------------------------------------------------
 indicator_names = {i.code: i.name(language) for i in registry.indicators}
@@ -134,7 +126,8 @@ if not profile_view.draw_trend(key, period, level, unit, indicator, TREND_MONTHS
     st.info(t("profile.no_trend"))
 
 # --- flags, follow-ups, completeness ------------------------------------------------------------------
-tab_flags, tab_lineage = st.tabs([t("profile.tab_flags"), t("profile.tab_lineage")])
+tab_flags, tab_lineage, tab_tasks = st.tabs([t("profile.tab_flags"), t("profile.tab_lineage"),
+                                             t("profile.tasks_heading", count=len(unit_tasks))])
 with tab_flags:
     weak = data.weak_localities_on(key, period, today)
     flag = weak.units[weak.units["unit_code"] == unit]
@@ -222,3 +215,13 @@ with tab_lineage:
                     )
         if not may_download:
             st.caption(t("profile.download_not_allowed"))
+
+# --- the unit's tasks (leading or cooperating) ------------------------------------------------------------
+with tab_tasks:
+    if unit_tasks.empty:
+        st.info(t("tasks.none"))
+    else:
+        judged = tasks.judge_indicators(data.inputs(key), unit_tasks, period)
+        view = task_view.table(unit_tasks, names, judged, language)
+        task_view.draw_table(view, t("tasks.col.status"), min(38 + 35 * len(view), 420))
+    st.page_link("pages/tasks.py", label=t("profile.open_tasks"), icon=":material/task_alt:", query_params={"unit": unit})
