@@ -19,6 +19,7 @@ LIST_FIELDS = [
     "id", "document_number", "position", "text", "lead_unit_code", "lead_unit_name", "lead_label", "cooperating_codes",
     "cooperating_text", "deadline", "product", "indicator_code", "target_value", "from_period", "reported_status",
     "status_on", "status", "days_overdue", "figures_period", "figures_value", "figures_met", "figures_met_since",
+    "figures_basis",
 ]
 
 
@@ -168,6 +169,7 @@ def _rows(engine, actor, frame) -> list[dict]:
         row["figures_value"] = None if j is None else j.value
         row["figures_met"] = None if j is None or j.met is None else bool(j.met)
         row["figures_met_since"] = None if j is None else j.met_since
+        row["figures_basis"] = None if j is None else j.basis
         out.append({k: row.get(k) for k in LIST_FIELDS})
     return out
 

@@ -6,7 +6,6 @@ Every rule is in services/tasks.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +13,7 @@ import streamlit as st
 import i18n
 from domain import periods
 from domain.tasks import TaskIn
+from loaders.problems import problem_sort_key
 from services import permissions, tasks
 from services.errors import ServiceError
 from ui import data, filters, lang, session, task_view
@@ -237,7 +237,8 @@ with tabs[2]:
 if may_assign:
     with tabs[3]:
         unit_options = units[units["valid_to"].isna() | (units["valid_to"].map(lambda d: d is not None and d >= today))]
-        unit_options = unit_options.sort_values(["level", "code"])
+        level_order = {"department": 0, "province": 1, "district": 2, "commune": 3}  # departments lead most tasks
+        unit_options = unit_options.assign(_o=unit_options["level"].map(level_order)).sort_values(["_o", "code"])
         unit_label = {c: f"{n} ({c})" for c, n in zip(unit_options["code"], unit_options[name_col])}
         doc_choice = {0: t("tasks.no_document")} | {int(r.id): f"{r.number} ({i18n.fmt_date(r.issued_on, language)})"
                                                      for r in documents.itertuples()}
@@ -318,10 +319,12 @@ if may_assign:
             else:
                 read = checked.tasks
                 if read.problems:
+                    problems = sorted(read.problems, key=problem_sort_key)
                     st.dataframe(pd.DataFrame({
-                        t("tasks.problem.where"): [p.where(language) for p in read.problems],
-                        t("tasks.problem.what"): [p.message(language) for p in read.problems],
-                        t("tasks.problem.todo"): [p.hint(language) for p in read.problems],
+                        t("tasks.problem.severity"): [i18n.t(f"loaders.severity.{p.severity}", language) for p in problems],
+                        t("tasks.problem.where"): [p.where(language) for p in problems],
+                        t("tasks.problem.what"): [p.message(language) for p in problems],
+                        t("tasks.problem.todo"): [p.hint(language) for p in problems],
                     }), hide_index=True, width="stretch")
                 if read.errors:
                     st.error(t("tasks.import_rejected", errors=len(read.errors)), icon=":material/block:")

@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from domain import periods
-from domain.tasks import TaskIn  # noqa: F401 - part of this module's interface
+from domain.tasks import TaskIn
 from domain.text import fold
 from services import audit
 from services.clock import local_today, setting, utcnow
@@ -59,7 +59,8 @@ HISTORY_COLUMNS = ["id", "task_id", "status", "effective_on", "note", "evidence_
                    "changed_by", "changed_at"]
 MODEL_COLUMNS = ["id", "name", "lead_unit_code", "deployed_codes", "document_id", "status", "status_on", "created_by",
                  "created_at"]
-JUDGEMENT_COLUMNS = ["task_id", "indicator_code", "target_value", "period", "value", "met", "met_since", "months_met"]
+JUDGEMENT_COLUMNS = ["task_id", "indicator_code", "target_value", "period", "value", "met", "met_since", "months_met",
+                     "basis"]
 
 # What people type for a status (CLI, import): codes, Vietnamese, English, without diacritics or case.
 _STATUS_WORDS = {
@@ -537,13 +538,16 @@ _LEVEL_OF = {"province": "province", "district": "district", "commune": "commune
 def judge_indicators(inputs, tasks: pd.DataFrame, last_period: str | None) -> pd.DataFrame:
     """For every task tied to an indicator and a target: its lead unit's value in `last_period` (or the
     latest month with figures before it), whether it meets the target, and since when without a break
-    (JUDGEMENT_COLUMNS). `inputs`: metrics.Inputs; months judged from the task's `from_period`."""
+    (JUDGEMENT_COLUMNS). `inputs`: metrics.Inputs; months judged from the task's `from_period`. A lead unit
+    that does not report the indicator itself (the Department of Labour leads the social-security rate the
+    localities report) answers for the province's figure: `basis` says which ("unit" or "province")."""
     import metrics
 
     tied = tasks[tasks["indicator_code"].notna() & tasks["target_value"].notna()]
     if tied.empty or not last_period:
         return pd.DataFrame([], columns=JUDGEMENT_COLUMNS)
     units = inputs.units.set_index("code")
+    province = getattr(inputs, "province_code", None)
     wanted: dict[str, set[str]] = {}
     spans: dict[int, list[str]] = {}
     for r in tied.itertuples():
@@ -554,21 +558,27 @@ def judge_indicators(inputs, tasks: pd.DataFrame, last_period: str | None) -> pd
         if level is None or first > last_period:
             continue
         spans[r.id] = periods.span(first, last_period)
-        wanted.setdefault(level, set()).update(spans[r.id])
+        for lv in {level, "province"}:
+            wanted.setdefault(lv, set()).update(spans[r.id])
     tables = {}
     for level, months in wanted.items():
         table = metrics.indicator_table(inputs, sorted(months), level=level)
-        tables[level] = table[["period", "unit_code", "indicator_code", "value"]]
+        tables[level] = table.loc[table["value"].notna(), ["period", "unit_code", "indicator_code", "value"]]
+
+    def series(level: str, unit: str, r) -> pd.DataFrame:
+        table = tables[level]
+        return table[(table["unit_code"] == unit) & (table["indicator_code"] == r.indicator_code)
+                     & table["period"].isin(spans[r.id])].sort_values("period")
+
     out = []
     for r in tied.itertuples():
         if r.id not in spans:
             continue
-        level = _LEVEL_OF[units.at[r.lead_unit_code, "level"]]
-        table = tables[level]
-        rows = table[(table["unit_code"] == r.lead_unit_code) & (table["indicator_code"] == r.indicator_code)
-                     & table["period"].isin(spans[r.id]) & table["value"].notna()].sort_values("period")
+        basis, rows = "unit", series(_LEVEL_OF[units.at[r.lead_unit_code, "level"]], r.lead_unit_code, r)
+        if rows.empty and province is not None and r.lead_unit_code != province:
+            basis, rows = "province", series("province", province, r)
         if rows.empty:
-            out.append([r.id, r.indicator_code, float(r.target_value), None, None, None, None, 0])
+            out.append([r.id, r.indicator_code, float(r.target_value), None, None, None, None, 0, None])
             continue
         met = (rows["value"].astype(float) >= float(r.target_value) - 1e-12).tolist()
         since, run = None, 0
@@ -580,7 +590,7 @@ def judge_indicators(inputs, tasks: pd.DataFrame, last_period: str | None) -> pd
                 since, run = None, 0
         last = rows.iloc[-1]
         out.append([r.id, r.indicator_code, float(r.target_value), last["period"], float(last["value"]), bool(met[-1]),
-                    since, run])
+                    since, run, basis])
     frame = pd.DataFrame(out, columns=JUDGEMENT_COLUMNS).astype(object)
     return frame.where(frame.notna(), None)
 
@@ -627,7 +637,7 @@ def overdue_workbook(engine: Engine, actor: Actor | None, lang: str = "vi", *, t
     frame = list_tasks(engine, actor, today=today, overdue=True, now=now)
     names = dict(zip(*[frames.load_units(engine)[c] for c in ("code", "name_vi" if lang == "vi" else "name_en")]))
     record_export(engine, actor, "overdue_tasks", fmt="xlsx", rows=len(frame), now=now)
-    t = lambda key: i18n.t(f"tasks.col.{key}", lang)  # noqa: E731
+    t = lambda key: i18n.t(f"tasks.col.{key}", lang)
     out = pd.DataFrame({
         t("id"): frame["id"].astype(int),
         t("document"): frame["document_number"].fillna(""),

@@ -184,9 +184,22 @@ def test_a_task_tied_to_an_indicator_is_judged_from_the_figures(engine):
     # the month of the figures is the latest judged, and the unit's own report stands beside it
     assert judged.loc[tied, "period"] == "2026-05"
     assert _one(tasks.list_tasks(engine, LEADER, now=NOW), tied)["reported_status"] == "not_started"
+    assert judged.loc[tied, "basis"] == "unit"
     # as of March the target had been met in February but not in March
     earlier = tasks.judge_indicators(inputs, tasks.list_tasks(engine, LEADER, now=NOW), "2026-03").set_index("task_id")
     assert not earlier.loc[tied, "met"] and earlier.loc[tied, "met_since"] is None
+
+
+def test_a_department_answers_for_the_province_s_figure_it_does_not_report_itself(engine):
+    # The Department of Labour leads the social-security rate; the localities report it (Vinh, 2024).
+    for period, noncash in (("2024-05", 800), ("2024-06", 930)):
+        values = [ValueIn("412", period, "social_beneficiaries", 1000), ValueIn("412", period, "social_paid_noncash", noncash)]
+        record_submission(engine, SubmissionIn("locality", f"vinh-{period}.csv", period.encode(), "test", values))
+    task = _task(engine, lead="40-SLDTBXH", deadline=dt.date(2024, 5, 31), indicator_code="social_noncash_rate",
+                 target_value=0.90, from_period="2024-05")
+    inputs = metrics.Inputs(**frames.metric_frames(engine))
+    judged = tasks.judge_indicators(inputs, tasks.list_tasks(engine, LEADER, now=NOW), "2024-06").set_index("task_id")
+    assert (judged.loc[task, "basis"], judged.loc[task, "met"], judged.loc[task, "met_since"]) == ("province", True, "2024-06")
 
 
 # --- import of an office's task list ---------------------------------------------------------------------------
@@ -287,8 +300,10 @@ def test_the_sample_register_holds_the_notice_s_tasks(sample_engine):
 
 
 @pytest.mark.slow
-def test_cli_lists_the_sample_s_overdue_tasks_with_their_units_as_strict_json(capsys, sample_url):
-    code = cli.main(["--database-url", sample_url, "tasks", "list", "--overdue", "--json"])
+def test_cli_lists_the_sample_s_overdue_tasks_with_their_units_as_strict_json(capsys, sample_copy_url):
+    # A copy, not the sample itself: the command's engine keeps a pooled connection, and PostgreSQL refuses to
+    # clone a template that any session is connected to.
+    code = cli.main(["--database-url", sample_copy_url, "tasks", "list", "--overdue", "--json"])
     out = capsys.readouterr().out
     assert code == 0
 
@@ -357,3 +372,49 @@ def test_the_report_s_task_section_read_back_from_the_docx(sample_copy_url):
     assert ["Sở Nội vụ", "30/05/2024"] == [rows[0][1], rows[0][3]]  # the oldest deadline first, the unit named
     assert {r[1] for r in rows} >= {"Sở Nội vụ", "Sở Y tế", "Sở Tư pháp"}
     assert all(int(r[4].replace(".", "")) > 0 for r in rows)
+
+
+# --- the page, headless ---------------------------------------------------------------------------------------
+
+
+def _page(monkeypatch, url, who, **query):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.project import APP
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["actor"] = who
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.switch_page("pages/tasks.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.slow
+def test_the_page_lists_what_the_service_lists_for_each_role(monkeypatch, sample_copy_url):
+    engine = make_engine(sample_copy_url)
+    overdue = tasks.list_tasks(engine, LEADER, overdue=True)
+    at = _page(monkeypatch, sample_copy_url, LEADER, overdue="1")
+    table = at.dataframe[0].value
+    assert table["Mã"].tolist() == overdue["id"].tolist()
+    assert set(table["Trạng thái"]) == {"✖ Quá hạn"}
+    assert "Sở Nội vụ" in set(table["Đơn vị chủ trì"])
+    assert [t.label for t in at.tabs] == ["Danh sách", "Mô hình điểm", "Văn bản chỉ đạo"]  # a leader reads
+    assert not [b for b in at.button if b.label == "Lưu"]
+
+    at = _page(monkeypatch, sample_copy_url, STANDING)
+    assert [t.label for t in at.tabs][-1] == "Giao nhiệm vụ"
+
+    justice = actor("submitter", ["40-STP"], name="cb_tp")
+    at = _page(monkeypatch, sample_copy_url, justice)
+    shown = at.dataframe[0].value
+    mine = tasks.list_tasks(engine, justice)
+    assert shown["Mã"].tolist() == mine["id"].tolist()
+    assert set(mine["lead_unit_code"]) <= {"40-STP", "40"}
+    # the submitter starts on their own open task, with the form to report it
+    assert at.selectbox(key="tasks_pick").value == str(int(mine[(mine["lead_unit_code"] == "40-STP")
+                                                                  & (mine["reported_status"] != "done")].iloc[0]["id"]))
+    assert [b for b in at.button if b.label == "Lưu"]

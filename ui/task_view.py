@@ -51,9 +51,11 @@ def figures_text(judged: pd.DataFrame, task_id: int, lang: str) -> str:
     if j["period"] is None:
         return i18n.t("tasks.no_figures", lang)
     value, target = i18n.fmt_pct(j["value"], lang, 1), i18n.fmt_pct(j["target_value"], lang, 0)
+    where = i18n.t("tasks.province_basis", lang) if j["basis"] == "province" else ""
     if j["met"]:
-        return "✔ " + i18n.t("tasks.met_since", lang, period=i18n.fmt_period_short(j["met_since"]), value=value, target=target)
-    return "✖ " + i18n.t("tasks.not_met", lang, period=i18n.fmt_period_short(j["period"]), value=value, target=target)
+        return "✔ " + i18n.t("tasks.met_since", lang, period=i18n.fmt_period_short(j["met_since"]), value=value,
+                             target=target) + where
+    return "✖ " + i18n.t("tasks.not_met", lang, period=i18n.fmt_period_short(j["period"]), value=value, target=target) + where
 
 
 def deadline_text(deadline, lang: str) -> str:
@@ -62,7 +64,7 @@ def deadline_text(deadline, lang: str) -> str:
 
 def table(frame: pd.DataFrame, names: Mapping[str, str], judged: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The list as shown: one row per task, soonest deadline first."""
-    t = lambda key: i18n.t(f"tasks.col.{key}", lang)  # noqa: E731
+    t = lambda key: i18n.t(f"tasks.col.{key}", lang)
     return pd.DataFrame({
         t("id"): frame["id"].astype(int),
         t("deadline"): [deadline_text(d, lang) for d in frame["deadline"]],
