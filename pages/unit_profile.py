@@ -13,9 +13,10 @@ from domain.errors import ServiceError
 from domain.text import fold
 from domain.units import base_name, valid_in
 from presentation import flags
-from services import followups, lineage
+from services import followups, lineage, tasks
 from ui import badges, data, filters, frame, session
 from ui.views import profile as profile_view
+from ui.views import tasks as task_view
 
 REPORTING_LEVELS = ("commune", "department", "district")
 HISTORY_MONTHS = 12
@@ -82,6 +83,24 @@ for line in history:
     st.caption(line)
 
 
+# --- accountability: the unit's tasks beside its flags and its score ("vai trò, trách nhiệm người đứng đầu") ---
+today = data.local_today(key)
+unit_tasks = tasks.list_tasks(engine, actor, today=today, unit=unit)
+counts = tasks.accountability(unit_tasks, unit)
+weak_now = data.weak_localities_on(key, period, today)
+flag_now = weak_now.units[weak_now.units["unit_code"] == unit]
+scores = data.scorecard(key, period).scores
+score_now = scores[scores["unit_code"] == unit]
+st.markdown(f"**{t('profile.accountability_heading', period=i18n.fmt_period(period, language))}**")
+c_open, c_overdue, c_flag, c_score = st.columns(4)
+c_open.metric(t("tasks.count.open"), i18n.fmt_int(counts["open"], language))
+c_overdue.metric(t("tasks.count.overdue"), i18n.fmt_int(counts["overdue"], language))
+c_flag.metric(t("profile.accountability_flag"), t("profile.accountability_not_flagged") if flag_now.empty else
+              badges.severity_text(flag_now.iloc[0]["severity"], language))
+c_score.metric(t("profile.accountability_score"), "–" if score_now.empty or pd.isna(score_now.iloc[0]["score"])
+               else i18n.fmt_number(float(score_now.iloc[0]["score"]), language, 1))
+st.caption(task_view.accountability_line(counts, language))
+
 # --- every indicator of the month -------------------------------------------------------------------------
 indicator_names = {i.code: i.name(language) for i in registry.indicators}
 st.markdown(f"**{t('profile.kpis_heading', period=i18n.fmt_period(period, language))}**")
@@ -98,8 +117,8 @@ if not profile_view.draw_trend(key, period, level, unit, indicator, TREND_MONTHS
     st.info(t("profile.no_trend"))
 
 # --- flags, follow-ups, completeness ------------------------------------------------------------------
-today = data.local_today(key)
-tab_flags, tab_lineage = st.tabs([t("profile.tab_flags"), t("profile.tab_lineage")])
+tab_flags, tab_lineage, tab_tasks = st.tabs([t("profile.tab_flags"), t("profile.tab_lineage"),
+                                             t("profile.tasks_heading", count=len(unit_tasks))])
 with tab_flags:
     weak = data.weak_localities_on(key, period, today)
     flag = weak.units[weak.units["unit_code"] == unit]
@@ -181,3 +200,13 @@ with tab_lineage:
                     )
         if not may_download:
             st.caption(t("profile.download_not_allowed"))
+
+# --- the unit's tasks (leading or cooperating) ------------------------------------------------------------
+with tab_tasks:
+    if unit_tasks.empty:
+        st.info(t("tasks.none"))
+    else:
+        judged = tasks.judge_indicators(data.inputs(key), unit_tasks, period)
+        view = task_view.table(unit_tasks, names, judged, language)
+        task_view.draw_table(view, t("tasks.col.status"), min(38 + 35 * len(view), 420))
+    st.page_link("pages/tasks.py", label=t("profile.open_tasks"), icon=":material/task_alt:", query_params={"unit": unit})

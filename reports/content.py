@@ -71,6 +71,7 @@ class ReportContent:
     falling_months: int
     weak_gap_pp: float
     ranking_indicator: str  # the indicator of the ranking chart and table
+    steering_tasks: object = None  # reports.task_section.TaskSection, when the register was read (issue 13)
 
     @property
     def header_name(self) -> str:

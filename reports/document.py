@@ -345,6 +345,20 @@ def build_document(content: ReportContent, charts: dict[str, bytes | None], *, i
         w.body(departments)
         w.departments_table()
 
+    if c.steering_tasks is not None:
+        from reports.task_section import overdue_rows, sentences
+
+        w.heading(t("reports.tasks.heading", lang, number=5 if departments else 4), 2)
+        for sentence in sentences(c.steering_tasks, lang):
+            w.body(sentence)
+        if c.steering_tasks.overdue:
+            headers, rows = overdue_rows(c.steering_tasks, lang)
+            w.caption(t("reports.tasks.table_caption", lang), above=True)
+            w.table(headers, rows, [1.0, 3.6, 7.6, 2.3, 1.9], aligns=["center", "left", "left", "center", "right"])
+            more = len(c.steering_tasks.overdue) - len(rows)
+            if more > 0:
+                w.body(t("reports.tasks.more", lang, count=more), italic=True)
+
     w.heading(t("reports.doc.section_issues", lang))
     for k, point in enumerate(shortcomings(c), 1):
         w.point(k, point)

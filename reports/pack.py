@@ -34,7 +34,7 @@ def file_names(period: str, lang: str) -> tuple[str, str]:
 
 
 def build_pack(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followups: pd.DataFrame | None = None,
-               synthetic: bool = False, as_of: dt.datetime | None = None, issued_on: dt.date | None = None,
+               task_review=None, synthetic: bool = False, as_of: dt.datetime | None = None, issued_on: dt.date | None = None,
                created: dt.datetime | None = None, progress: Progress | None = None) -> ReportPack:
     """Both files for `period`. `followups`: services.followups.current(engine, actor, period) (the
     standing agency's follow-up of each flagged unit); `synthetic`: say in both files that the figures are
@@ -42,6 +42,13 @@ def build_pack(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followu
     the date of the document (default: left for the staff to fill in)."""
     step = progress or (lambda fraction, text: None)
     content = build_content(inputs, period, lang, followups=followups, synthetic=synthetic, as_of=as_of, progress=step)
+    if task_review is not None:  # services.tasks.month_review(engine, actor, period): the section on tasks
+        from dataclasses import replace
+
+        from reports.content import unit_names
+        from reports.task_section import task_section
+
+        content = replace(content, steering_tasks=task_section(task_review, unit_names(inputs.units, lang)))
     step(0.4, i18n.t("reports.progress.charts", lang))
     images = {"trend": charts.trend_chart(content), "ranking": charts.ranking_chart(content)}
     step(0.55, i18n.t("reports.progress.workbook", lang))

@@ -4,7 +4,8 @@ Each sample return becomes the workbook its office would send (its single-unit t
 `sample_data.workbooks`), and the workbooks go through the loaders (`loaders.ingest.ingest_files`):
 read, validated, and stored as submissions by the synthetic submitter `sample`, each received at its
 synthetic time (timeliness comes from it). Bulk mode: the files are validated together and written one
-transaction per month.
+transaction per month. Then the sample register of steering documents, tasks and pilot models
+(`sample_data.tasks`).
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ def seed_sample(
     if rejected:
         first_problem = rejected[0].errors[0].text("en") if rejected[0].errors else rejected[0].name
         raise SampleRejected(f"{len(rejected)} sample files rejected, e.g. {first_problem}")
+    from sample_data.tasks import seed_tasks
+
+    register = seed_tasks(engine)  # the steering documents, tasks and pilot models of DOMAIN.md §8
     return {
         "returns": len(returns),
         "stored": sum(f.stored for f in report.files),
         "already_stored": sum(f.status == DUPLICATE for f in report.files),
         "warnings": sum(len(f.warnings) for f in report.files),
+        "tasks": register["tasks"],
     }

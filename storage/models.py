@@ -336,8 +336,117 @@ class FlagFollowUp(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
+# --- steering documents, tasks and pilot models (migration 0005) ------------------------------------
+
+
+class AttachedFile(Base):
+    """A file attached to the task register: a steering document's text, the evidence of a status change.
+    Kept as uploaded (bytes, name, hash), like a submission's original file."""
+
+    __tablename__ = "attached_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    filename: Mapped[str] = mapped_column(String(300), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class SteeringDocument(Base):
+    """A document that steers the programme and assigns tasks (chỉ thị, kế hoạch, công văn, thông báo kết luận)."""
+
+    __tablename__ = "steering_document"
+    __table_args__ = (UniqueConstraint("number", "issued_on"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(100), nullable=False)  # "23-CT/TU", "125/TB-UBND"
+    issued_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    issuer: Mapped[str] = mapped_column(String(300), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # directive | plan | official_letter | conclusion_notice
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("attached_file.id"))
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Task(Base):
+    """A task a document assigns: what, who leads (a unit; `lead_label` names a body that is not a reporting
+    unit, such as the State Bank's branch, filed under the province), who cooperates, by when, what product.
+    `status` / `status_on` repeat the latest row of `task_status_change` (the history) for listing."""
+
+    __tablename__ = "task"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("steering_document.id"), index=True)
+    position: Mapped[str] = mapped_column(String(20), nullable=False, default="")  # STT as the document numbers it
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    lead_unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), nullable=False, index=True)
+    lead_label: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    cooperating_codes: Mapped[str] = mapped_column(Text, nullable=False, default="")  # comma-separated unit codes
+    cooperating_text: Mapped[str] = mapped_column(Text, nullable=False, default="")  # bodies that are not units
+    deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)  # None: a standing task ("thường xuyên")
+    product: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    indicator_code: Mapped[str | None] = mapped_column(ForeignKey("indicator.code"))
+    target_value: Mapped[float | None] = mapped_column(Float)  # fraction: 0.60 = 60 %
+    from_period: Mapped[str | None] = mapped_column(PERIOD)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="not_started")
+    status_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class TaskStatusChange(Base):
+    """One status change of a task: the status reported, the day it took effect (province time), a note,
+    the evidence, who and when. Append-only; the latest by effective day then id is the current status."""
+
+    __tablename__ = "task_status_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    effective_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    evidence_file_id: Mapped[int | None] = mapped_column(ForeignKey("attached_file.id"))
+    changed_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class PilotModel(Base):
+    """A pilot model (mô hình điểm): name, lead unit, the units where it is deployed, its status
+    (piloting | completed | scaled) repeated from the latest row of `pilot_model_change`."""
+
+    __tablename__ = "pilot_model"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(300), nullable=False, unique=True)
+    lead_unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), nullable=False, index=True)
+    deployed_codes: Mapped[str] = mapped_column(Text, nullable=False, default="")  # comma-separated unit codes
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("steering_document.id"))
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="piloting")
+    status_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class PilotModelChange(Base):
+    """One status change of a pilot model, as for tasks."""
+
+    __tablename__ = "pilot_model_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("pilot_model.id", ondelete="CASCADE"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    effective_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    evidence_file_id: Mapped[int | None] = mapped_column(ForeignKey("attached_file.id"))
+    changed_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 __all__ = [
     "AppUser",
+    "AttachedFile",
+    "PilotModel",
+    "PilotModelChange",
+    "SteeringDocument",
+    "Task",
+    "TaskStatusChange",
     "AuditEvent",
     "Base",
     "ColumnMapping",

@@ -4,6 +4,7 @@ services/permissions.toml says; a refused action changes nothing and leaves one 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
@@ -12,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 import i18n
-from services import exports, followups, locks, permissions, submissions, targets, templates, trail, users, visibility
+from domain.tasks import TaskIn
+from services import exports, followups, locks, permissions, submissions, targets, tasks, templates, trail, users, visibility
 from services import settings as settings_service
 from domain.errors import Refused
 from services.lock_state import lock_state
@@ -32,8 +34,9 @@ EXPECTED = {
     "admin": {a: "any" for a in permissions.actions()},
     "leader": {"view": "any", "view_followups": "any"},
     "standing": {"view": "any", "view_followups": "any", "download_template": "any", "manage_flags": "any",
-                 "export": "any", "publish": "any"},
-    "submitter": {"view": "own", "download_template": "own", "submit": "own"},
+                 "export": "any", "publish": "any", "manage_tasks": "any", "update_tasks": "any"},
+    # Issue #13: the standing agency assigns tasks; a lead unit's submitter reports on its own tasks.
+    "submitter": {"view": "own", "download_template": "own", "submit": "own", "update_tasks": "own"},
     "viewer": {"view": "any"},
 }
 
@@ -168,6 +171,19 @@ CASES = {
         lambda e: _count(e, models.AppUser, models.AppUser.username == "can_bo_moi") == 1,
     ),
     "view_audit": Case("view_audit", None, lambda e, a: trail.search(e, a, now=NOW)),
+    "manage_tasks": Case(
+        "manage_tasks", None,
+        lambda e, a: tasks.add_task(e, a, TaskIn("Rà soát quy trình", OTHER_UNIT, dt.date(2026, 12, 1)), now=NOW),
+        lambda e: _count(e, models.Task) == 3,
+    ),
+    "update_tasks_own": Case(
+        "update_tasks", "own", lambda e, a: tasks.set_status(e, a, OWN_TASK, "in_progress", "Đang làm", now=NOW),
+        lambda e: _count(e, models.Task, models.Task.id == OWN_TASK, models.Task.status == "in_progress") == 1,
+    ),
+    "update_tasks_other": Case(
+        "update_tasks", "other", lambda e, a: tasks.set_status(e, a, OTHER_TASK, "done", "Đã xong", now=NOW),
+        lambda e: _count(e, models.Task, models.Task.id == OTHER_TASK, models.Task.status == "done") == 1,
+    ),
     "configure": Case(
         "configure", None, lambda e, a: settings_service.change(e, a, {"deadline_day": 7}, now=NOW),
         lambda e: frames.settings(e)["deadline_day"] == 7,
@@ -190,6 +206,14 @@ def expected_allowed(role: str, case: Case) -> bool:
     return False
 
 
+OWN_TASK, OTHER_TASK = 1, 2  # in every database of this module: a task led by the own unit, one by another
+
+
+def _with_tasks(engine) -> None:
+    for unit in (OWN_UNIT, OTHER_UNIT):
+        tasks.add_task(engine, actor("admin"), TaskIn(f"Nhiệm vụ của {unit}", unit, dt.date(2026, 12, 31)), now=NOW)
+
+
 @pytest.fixture(scope="module")
 def databases(_backends, _pg_reason, _templates):
     """Databases for the matrix, per backend: `fresh(name)` a new one for a call that is allowed (it changes
@@ -207,6 +231,7 @@ def databases(_backends, _pg_reason, _templates):
         url = backend.clone(_templates.get(backend, "init"), unique_name("p06_t_matrix"))
         eng = make_engine(url)
         made[eng] = (backend, url)
+        _with_tasks(eng)
         return eng
 
     def drop(eng):
