@@ -31,6 +31,7 @@ class MetricsConfig:
     weak_history_months: int = 24
     weak_bottleneck_share: float = 0.7
     weak_large_share_factor: float = 3.0
+    weak_shortfall_min_pp: float = 2.0
     weak_high_max_share: float = 0.15
     scorecard_min_coverage: float = 0.5
 
@@ -65,6 +66,7 @@ class MetricsConfig:
             weak_history_months=s["weak_history_months"],
             weak_bottleneck_share=s["weak_bottleneck_share"],
             weak_large_share_factor=s["weak_large_share_factor"],
+            weak_shortfall_min_pp=s["weak_shortfall_min_pp"],
             weak_high_max_share=s["weak_high_max_share"],
             scorecard_min_coverage=s["scorecard_min_coverage"],
         )

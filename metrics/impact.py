@@ -9,7 +9,8 @@ indicator's own units, and which indicators are province-wide bottlenecks rather
                      to 1 on every indicator that has a shortfall, and the group's total is the sum of its
                      units' shortfalls (a unit above its target does not offset one below it).
 - `weight`           the share against the fair share: share × units with figures in the group (1 = an
-                     average unit; `weak_large_share_factor` or more is a large shortfall).
+                     average unit; `weak_large_share_factor` or more is a large shortfall), counted only
+                     where the unit is at least `weak_shortfall_min_pp` points below the target.
 - `carrier`          among the fewest units that together carry 80 % of the group's shortfall, largest
                      first (the Pareto head).
 - `bottleneck`       (unless `weak_bottleneck_share` is 0) at least that share of the peer group's units with figures miss the
@@ -36,7 +37,7 @@ SHORTFALL_COLUMNS = [
     "shortfall", "shortfall_glide", "share", "share_glide", "weight", "peer_rank", "carrier", "bottleneck",
 ]
 BOTTLENECK_COLUMNS = [
-    "period", "level", "indicator_code", "peers", "missing_target", "missing_share", "shortfall", "shortfall_glide",
+    "period", "level", "indicator_code", "target", "peers", "missing_target", "missing_share", "shortfall", "shortfall_glide",
     "pareto_units", "bottleneck", "top_units",
 ]
 _EPS = 1e-12
@@ -46,7 +47,7 @@ class Impact:
     """Shortfall, shares, carriers and bottlenecks for every month × group × indicator of `a` (or the
     months `h` of it)."""
 
-    def __init__(self, a: IndicatorArrays, bottleneck_share: float, h: slice = slice(None)):
+    def __init__(self, a: IndicatorArrays, bottleneck_share: float, h: slice = slice(None), material_pp: float = 0.0):
         num, den = a.num[h], a.den[h]
         target, expected, value = a.target[h], a.expected[h], a.value[h]
         exists = (a.members[h] > 0)[:, :, None]
@@ -58,6 +59,8 @@ class Impact:
             misses = has & (value < target - _EPS)
         self.peer_key = a.peer_key
         self.has, self.misses = has, misses
+        with np.errstate(invalid="ignore"):
+            self.material = misses & ((target - value) * 100.0 >= material_pp - 1e-9)
         self.total = _by_peer(np.nan_to_num(self.shortfall), a.peer_key)  # (k, n_p, n_i)
         self.total_glide = _by_peer(np.nan_to_num(self.shortfall_glide), a.peer_key)
         self.n_has = _by_peer(has.astype(np.float64), a.peer_key)
@@ -75,8 +78,10 @@ class Impact:
         self.order, self.carrier, self.pareto = _pareto(self.share, a.peer_key, PARETO_CUT)
 
     def weight(self) -> np.ndarray:
-        """share × units with figures in the peer group: 1 = a fair share."""
-        return self.share * self.n_has[:, self.peer_key, :]
+        """share × units with figures in the peer group (1 = a fair share), where the unit misses the target by
+        a material margin (`weak_shortfall_min_pp`); 0 elsewhere: a lone unit 0,5 points short does not
+        weigh like a commune 40 points short."""
+        return np.where(self.material, self.share * self.n_has[:, self.peer_key, :], np.where(self.has, 0.0, np.nan))
 
     def large(self, factor: float) -> np.ndarray:
         with np.errstate(invalid="ignore"):
@@ -121,7 +126,7 @@ def _pareto(share: np.ndarray, peer_key: np.ndarray, carry: float):
 
 def impact_of(inputs: Inputs, a: IndicatorArrays, h: slice = slice(None)) -> Impact:
     cfg = inputs.config
-    return Impact(a, cfg.weak_bottleneck_share, h)
+    return Impact(a, cfg.weak_bottleneck_share, h, cfg.weak_shortfall_min_pp)
 
 
 def shortfall(inputs: Inputs, period: str, levels: str | tuple[str, ...] = REPORTING_LEVELS) -> pd.DataFrame:
@@ -170,7 +175,8 @@ def bottlenecks(inputs: Inputs, period: str, table: pd.DataFrame | None = None, 
         before = ordered["share"].cumsum() - ordered["share"]
         pareto = int(((ordered["share"] > 0) & (before < PARETO_CUT - 1e-9)).sum())
         rows.append({
-            "period": period, "level": level, "indicator_code": code, "peers": peers, "missing_target": missing,
+            "period": period, "level": level, "indicator_code": code, "target": float(g["target"].mode().iloc[0]),
+            "peers": peers, "missing_target": missing,
             "missing_share": missing / peers if peers else np.nan, "shortfall": total,
             "shortfall_glide": float(g["shortfall_glide"].sum()), "pareto_units": pareto,
             "bottleneck": cut > 0 and peers >= 3 and missing / peers >= cut - _EPS,

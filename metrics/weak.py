@@ -243,3 +243,43 @@ def _reasons(a: IndicatorArrays, rules, missing, late, days_late, codes, level, 
     out.loc[out["rule"].isin(["missing", "late"]), "peers"] = pd.NA
     out["days_late"] = pd.array(out["days_late"], dtype="Int64")
     return out
+
+
+CHANGE_COLUMNS = ["unit_code", "level", "change", "severity", "severity_prev", "points", "points_prev", "months_flagged"]
+CHANGES = ("new", "still", "improved", "resolved")
+_SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
+
+
+def flag_changes(this: WeakList, before: WeakList) -> pd.DataFrame:
+    """What changed since the previous month, per unit flagged in either (CHANGE_COLUMNS):
+    `new` flagged now, not then; `improved` flagged both months with a lower severity or fewer points;
+    `still` flagged both months otherwise (`months_flagged` says for how long); `resolved` flagged then,
+    not now."""
+    now = this.units.set_index("unit_code")
+    then = before.units.set_index("unit_code")
+    codes = list(now.index) + [c for c in then.index if c not in now.index]
+    rows = []
+    for code in codes:
+        a = now.loc[code] if code in now.index else None
+        b = then.loc[code] if code in then.index else None
+        if b is None:
+            change = "new"
+        elif a is None:
+            change = "resolved"
+        elif _SEVERITY_RANK[a["severity"]] < _SEVERITY_RANK[b["severity"]] or a["points"] < b["points"]:
+            change = "improved"
+        else:
+            change = "still"
+        rows.append({
+            "unit_code": code, "level": (a if a is not None else b)["level"], "change": change,
+            "severity": None if a is None else a["severity"], "severity_prev": None if b is None else b["severity"],
+            "points": 0 if a is None else int(a["points"]), "points_prev": 0 if b is None else int(b["points"]),
+            "months_flagged": 0 if a is None else int(a["months_flagged"]),
+        })
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+
+def change_counts(changes: pd.DataFrame) -> dict[str, int]:
+    """How many units are new, still flagged, improved, resolved."""
+    counts = changes["change"].value_counts()
+    return {c: int(counts.get(c, 0)) for c in CHANGES}

@@ -1,0 +1,75 @@
+"""Words and records for the units to push (issue 12): shortfalls in the indicator's own units, the Pareto
+line, province-wide bottlenecks, what changed since last month. Shared by the CLI, the pages and the
+report, so that a figure reads the same everywhere; numbers through i18n's formatters."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+import i18n
+from reports.formatting import missing, pct
+
+PARETO_CUT = 0.8
+
+
+def noun(indicator_code: str, lang: str) -> str:
+    """What an indicator's shortfall counts: "hồ sơ trực tuyến", "tài khoản định danh điện tử mức 2"…"""
+    key = f"push.noun.{indicator_code}"
+    return i18n.t(key if key in i18n.catalog() else "push.noun.other", lang)
+
+
+def count(x, lang: str) -> str:
+    """A shortfall as a whole number (a fraction of a dossier is still one dossier short)."""
+    return "–" if missing(x) else i18n.fmt_int(int(math.ceil(float(x) - 1e-9)), lang)
+
+
+def shortfall_text(shortfall, indicator_code: str, lang: str, share=None) -> str:
+    """"còn thiếu 1.234 hồ sơ trực tuyến (4,12% của cả nhóm)"."""
+    if missing(share):
+        return i18n.t("push.shortfall", lang, count=count(shortfall, lang), noun=noun(indicator_code, lang))
+    return i18n.t("push.shortfall_share", lang, count=count(shortfall, lang), noun=noun(indicator_code, lang),
+                  share=pct(share, lang))
+
+
+def pareto_line(n_units: int, indicator_code: str, lang: str) -> str:
+    """"N đơn vị chiếm 80% số hồ sơ trực tuyến còn thiếu so với chỉ tiêu"."""
+    return i18n.t("push.pareto", lang, n=i18n.fmt_int(n_units, lang), cut=pct(PARETO_CUT, lang, 0),
+                  noun=noun(indicator_code, lang))
+
+
+def bottleneck_line(row, indicator_names: dict[str, str], unit_names: dict[str, str], lang: str) -> str:
+    """One province-wide bottleneck (a row of metrics.bottlenecks) as a sentence."""
+    level = i18n.t(f"level.{row['level']}", lang).lower()
+    top = ", ".join(unit_names.get(c, c) for c in row["top_units"][:3])
+    return i18n.t("push.bottleneck", lang, indicator=indicator_names.get(row["indicator_code"], row["indicator_code"]),
+                  missing=i18n.fmt_int(row["missing_target"], lang), peers=i18n.fmt_int(row["peers"], lang), level=level,
+                  target=pct(row["target"], lang, 0), count=count(row["shortfall"], lang),
+                  noun=noun(row["indicator_code"], lang), top=top)
+
+
+def change_line(counts: dict[str, int], lang: str) -> str:
+    """"So với tháng trước: 6 mới bị nêu · 58 vẫn bị nêu · 16 có cải thiện · 9 đã ra khỏi danh sách"."""
+    return i18n.t("push.changes", lang, **{k: i18n.fmt_int(v, lang) for k, v in counts.items()})
+
+
+def change_text(change, months_flagged, lang: str) -> str:
+    if missing(change) or not change:
+        return ""
+    return i18n.t(f"push.change.{change}", lang, months=int(months_flagged or 0))
+
+
+def shortfall_records(table: pd.DataFrame, unit_names: dict[str, str], indicator_names: dict[str, str],
+                      lang: str) -> list[dict]:
+    """Rows of metrics.shortfall for a table or the CLI: codes and figures, with the words beside them."""
+    out = []
+    for r in table.itertuples():
+        out.append({
+            "unit_code": r.unit_code, "name": unit_names.get(r.unit_code, ""),
+            "indicator": indicator_names.get(r.indicator_code, r.indicator_code),
+            "value": pct(r.value, lang), "target": pct(r.target, lang),
+            "shortfall": count(r.shortfall, lang), "shortfall_glide": count(r.shortfall_glide, lang),
+            "share": pct(r.share, lang), "noun": noun(r.indicator_code, lang),
+        })
+    return out
