@@ -10,6 +10,7 @@ import streamlit as st
 import i18n
 from services import exports, followups, visibility
 from services.errors import ServiceError
+from presentation import push
 from ui import badges, data, filters, lang, session, styled, weak_view
 from ui.downloads import download_buttons
 
@@ -60,7 +61,10 @@ with st.expander(t("weak.filters"), icon=":material/filter_list:"):
         statuses = filters.multi_choice("weak_followup", list(followups.STATUSES), param="fu", label=t("weak.followup"),
                                         format_func=lambda s: badges.followup_text(s, language),
                                         default=list(followups.STATUSES), placeholder=t("filters.choose"))
-shown = table[table["severity"].isin(severities)]
+show_all = filters.toggle("weak_all", param="all", label=t("push.show_all"), container=top[0])
+shown = table[table["severity"].isin(severities)] if show_all else table[table["severity"] == "high"]
+changes = data.weak_changes_on(key, period, today)
+change_of = changes.set_index("unit_code")
 if level != "all":
     shown = shown[shown["level"] == level]
 if sees_followups:
@@ -74,6 +78,22 @@ summary = " · ".join(f"{badges.severity_text(s, language)}: **{i18n.fmt_int(cou
 with top[1]:
     st.markdown(t("weak.summary", count=i18n.fmt_int(len(shown), language), period=i18n.fmt_period(period, language)) +
                 "  \n" + summary)
+    change_counts = {c: int((scope.filter(changes)["change"] == c).sum()) for c in ("new", "still", "improved", "resolved")}
+    st.caption(push.change_line(change_counts, language))
+
+# --- province-wide bottlenecks, once, at the top ----------------------------------------------------------
+necks = data.bottlenecks(key, period)
+necks = necks[necks["bottleneck"]]
+if len(necks):
+    indicator_names = {i.code: i.name(language) for i in data.registry(key).indicators}
+    unit_names = dict(zip(units["code"], units[name_col]))
+    with st.container(border=True):
+        st.markdown(f"**{t('push.bottlenecks_title')}**")
+        st.markdown("\n".join(f"- {push.bottleneck_line(r, indicator_names, unit_names, language)} "
+                               f"{push.pareto_line(r['pareto_units'], r['indicator_code'], language)}."
+                               for _, r in necks.iterrows()))
+if not show_all:
+    st.caption(t("push.page.push_only"))
 
 if shown.empty:
     st.success(t("weak.none"), icon=":material/check_circle:")
@@ -90,6 +110,11 @@ view = pd.DataFrame({
 })
 if sees_followups:
     view[t("weak.col_followup")] = [badges.followup_text(s, language) for s in shown["followup_status"]]
+view[t("push.col_change")] = [push.change_text(change_of["change"].get(c), change_of["months_flagged"].get(c), language)
+                              for c in shown["unit_code"]]
+view[t("push.col_shortfall")] = ["" if pd.isna(i) else push.shortfall_text(s, i, language)
+                                 for s, i in zip(shown["top_shortfall"], shown["top_indicator"])]
+view[t("push.col_share")] = [i18n.fmt_pct(x, language) if not pd.isna(x) else "–" for x in shown["top_share"]]
 view[t("weak.col_reasons")] = [summaries.get(c, "") for c in shown["unit_code"]]
 if sees_followups:
     view[t("weak.col_followup_by")] = [
@@ -102,10 +127,13 @@ if sees_followups:
 fills = ((t("weak.col_severity"), "severity"),) + (((t("weak.col_followup"), "followup"),) if sees_followups else ())
 styled.styled_dataframe(view, fills, pinned=(t("weak.col_unit"),), height=min(38 + 35 * len(view), 560),
                         widths=((t("weak.col_unit"), "medium"), (t("weak.col_points"), "small"), (t("weak.col_reasons"), "large")),
-                        help_texts=((t("weak.col_points"), t("weak.points_help")),))
-st.caption(t("weak.caption", gap=i18n.fmt_number(settings["weak_gap_pp"], language),
+                        help_texts=((t("weak.col_points"), t("weak.points_help")), (t("push.col_share"), t("push.share_help"))))
+st.caption(t("push.page.caption_rules", gap=i18n.fmt_number(settings["weak_gap_pp"], language),
              bottom=settings["weak_bottom_n"], falling=settings["weak_falling_months"],
-             high=settings["weak_severity_high"], medium=settings["weak_severity_medium"]))
+             high=settings["weak_severity_high"], medium=settings["weak_severity_medium"],
+             factor=i18n.fmt_number(settings["weak_large_share_factor"], language),
+             neck=i18n.fmt_pct(settings["weak_bottleneck_share"], language, 0),
+             cap=i18n.fmt_pct(settings["weak_high_max_share"], language, 0)))
 
 if session.allowed(actor, "export", language, show=False):
     export = view.assign(**{t("weak.col_reasons"): shown["unit_code"].map(lambda c: "; ".join(sentences.get(c, [])))})

@@ -181,3 +181,21 @@ def ensure_ready(auto_sample: bool, progress) -> dict | None:
 
             return seed_sample(eng, progress=progress)
     return None
+
+
+# --- the units to push (issue 12): what changed since last month, province-wide bottlenecks ------------
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def weak_changes_on(key: DataKey, period: str, day: dt.date) -> pd.DataFrame:
+    """metrics.flag_changes between the month and the one before, judged on local date `day`."""
+    from domain import periods as periods_mod
+
+    before = periods_mod.add(period, -1)
+    return metrics.flag_changes(weak_localities_on(key, period, day), weak_localities_on(key, before, day))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def bottlenecks(key: DataKey, period: str) -> pd.DataFrame:
+    """metrics.bottlenecks of the month (every level and indicator with a shortfall)."""
+    return metrics.bottlenecks(_inputs(key), period)
