@@ -73,3 +73,27 @@ def shortfall_records(table: pd.DataFrame, unit_names: dict[str, str], indicator
             "share": pct(r.share, lang), "noun": noun(r.indicator_code, lang),
         })
     return out
+
+
+def league_rows(scores: pd.DataFrame, parts: pd.DataFrame, unit_names: dict[str, str], group_names: dict[str, str],
+                lang: str) -> pd.DataFrame:
+    """The league table as people read it: rank, unit, score, its parts per scorecard group (points earned,
+    rescaled like the score), the change since last month and the progress rank. `scores` ranked."""
+    scored = scores[scores["score"].notna()].sort_values(["rank", "unit_code"])
+    by_group = parts.groupby(["unit_code", "group_code"])["points"].sum().unstack("group_code") if len(parts) else pd.DataFrame()
+    out = pd.DataFrame({
+        i18n.t("league.col_rank", lang): [f"{int(r)}/{int(p)}" for r, p in zip(scored["rank"], scored["peers"])],
+        i18n.t("league.col_unit", lang): [unit_names.get(c, c) for c in scored["unit_code"]],
+        i18n.t("league.col_score", lang): scored["score"].round(2).to_numpy(),
+    })
+    scale = (scored["score"] / scored["earned"]).to_numpy()  # the same rescaling as the score itself
+    for group, name in group_names.items():
+        if group in by_group.columns:
+            out[name] = (by_group[group].reindex(scored["unit_code"]).to_numpy() * scale).round(2)
+    out[i18n.t("league.col_change", lang)] = [
+        "–" if missing(c) else i18n.fmt_number(c, lang, 2) if c <= 0 else "+" + i18n.fmt_number(c, lang, 2)
+        for c in scored["change"]]
+    out[i18n.t("league.col_progress", lang)] = [
+        "–" if missing(r) else f"{int(r)}/{int(p)}" for r, p in zip(scored["progress_rank"], scored["progress_peers"])]
+    out.index = scored["unit_code"].to_numpy()
+    return out
