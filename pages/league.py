@@ -45,15 +45,12 @@ if table.empty:
     st.info(t("league.no_scores"))
     st.stop()
 
-score_col = t("league.col_score")
-first, last = table.iloc[0], table.iloc[-1]
-st.markdown(t("league.summary", n=i18n.fmt_int(len(table), language), best=i18n.fmt_number(first[score_col], language, 2),
-              top=first[t("league.col_unit")], worst=i18n.fmt_number(last[score_col], language, 2),
-              bottom=last[t("league.col_unit")], spread=i18n.fmt_number(first[score_col] - last[score_col], language, 1)))
-config = {
-    score_col: st.column_config.ProgressColumn(score_col, min_value=0, max_value=100, format="%.2f"),
-    t("league.col_unit"): st.column_config.Column(pinned=True, width="medium"),
-}
+ranked = scores[scores["score"].notna()].sort_values(["rank", "unit_code"])
+best, worst = ranked.iloc[0], ranked.iloc[-1]
+st.markdown(t("league.summary", n=i18n.fmt_int(len(table), language), best=i18n.fmt_number(best["score"], language, 2),
+              top=unit_names.get(best["unit_code"]), worst=i18n.fmt_number(worst["score"], language, 2),
+              bottom=unit_names.get(worst["unit_code"]), spread=i18n.fmt_number(best["score"] - worst["score"], language, 1)))
+config = {t("league.col_unit"): st.column_config.Column(pinned=True, width="medium")}
 event = st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 600), column_config=config,
                      on_select="rerun", selection_mode="single-row", key="league_table")
 st.caption(t("league.caption"))

@@ -87,8 +87,8 @@ necks = necks[necks["bottleneck"]]
 if len(necks):
     indicator_names = {i.code: i.name(language) for i in data.registry(key).indicators}
     unit_names = dict(zip(units["code"], units[name_col]))
-    with st.container(border=True):
-        st.markdown(f"**{t('push.bottlenecks_title')}**")
+    with st.expander(f"{t('push.bottlenecks_title')} ({i18n.fmt_int(len(necks), language)})", expanded=True,
+                     icon=":material/traffic:"):
         st.markdown("\n".join(f"- {push.bottleneck_line(r, indicator_names, unit_names, language)} "
                                f"{push.pareto_line(r['pareto_units'], r['indicator_code'], language)}."
                                for _, r in necks.iterrows()))

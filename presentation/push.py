@@ -41,7 +41,7 @@ def pareto_line(n_units: int, indicator_code: str, lang: str) -> str:
 
 def bottleneck_line(row, indicator_names: dict[str, str], unit_names: dict[str, str], lang: str) -> str:
     """One province-wide bottleneck (a row of metrics.bottlenecks) as a sentence."""
-    level = i18n.t(f"level.{row['level']}", lang).lower()
+    level = i18n.t(f"push.level_units.{row['level']}", lang)
     top = ", ".join(unit_names.get(c, c) for c in row["top_units"][:3])
     return i18n.t("push.bottleneck", lang, indicator=indicator_names.get(row["indicator_code"], row["indicator_code"]),
                   missing=i18n.fmt_int(row["missing_target"], lang), peers=i18n.fmt_int(row["peers"], lang), level=level,
@@ -81,17 +81,20 @@ def league_rows(scores: pd.DataFrame, parts: pd.DataFrame, unit_names: dict[str,
     rescaled like the score), the change since last month and the progress rank. `scores` ranked."""
     scored = scores[scores["score"].notna()].sort_values(["rank", "unit_code"])
     by_group = parts.groupby(["unit_code", "group_code"])["points"].sum().unstack("group_code") if len(parts) else pd.DataFrame()
+    def points(x) -> str:
+        return i18n.fmt_number(x, lang, 2)
+
     out = pd.DataFrame({
         i18n.t("league.col_rank", lang): [f"{int(r)}/{int(p)}" for r, p in zip(scored["rank"], scored["peers"])],
         i18n.t("league.col_unit", lang): [unit_names.get(c, c) for c in scored["unit_code"]],
-        i18n.t("league.col_score", lang): scored["score"].round(2).to_numpy(),
+        i18n.t("league.col_score", lang): [points(x) for x in scored["score"]],
     })
     scale = (scored["score"] / scored["earned"]).to_numpy()  # the same rescaling as the score itself
     for group, name in group_names.items():
         if group in by_group.columns:
-            out[name] = (by_group[group].reindex(scored["unit_code"]).to_numpy() * scale).round(2)
+            out[name] = [points(x) for x in by_group[group].reindex(scored["unit_code"]).to_numpy() * scale]
     out[i18n.t("league.col_change", lang)] = [
-        "–" if missing(c) else i18n.fmt_number(c, lang, 2) if c <= 0 else "+" + i18n.fmt_number(c, lang, 2)
+        "–" if missing(c) else points(0.0) if abs(c) < 0.005 else ("+" if c > 0 else "") + points(c)
         for c in scored["change"]]
     out[i18n.t("league.col_progress", lang)] = [
         "–" if missing(r) else f"{int(r)}/{int(p)}" for r, p in zip(scored["progress_rank"], scored["progress_peers"])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import i18n
 import metrics
 from tests.access_helpers import fast_hashing  # noqa: F401 - autouse fixture
 from tests.test_pages_agency import LATEST, LEADER, STANDING, inputs_of, names_of, open_page, sample  # noqa: F401
@@ -20,12 +21,15 @@ def test_the_league_table_is_the_scorecard_ranked_with_its_parts(sample):  # noq
     table = at.dataframe[0].value
     assert len(table) == len(communes)
     assert list(table["Đơn vị"][:5]) == [names[c] for c in communes["unit_code"][:5]]
-    assert list(table["Điểm"]) == pytest.approx(list(communes["score"].round(2)))
+    assert list(table["Điểm"]) == [i18n.fmt_number(x, "vi", 2) for x in communes["score"]]  # 99,96: Vietnamese decimals
     assert {"Tiến độ, kết quả giải quyết", "Số hóa hồ sơ", "Cung cấp dịch vụ trực tuyến", "Thay đổi so với tháng trước",
             "Hạng tiến bộ"} <= set(table.columns)
     # The parts add up to the score.
-    parts = table[["Tiến độ, kết quả giải quyết", "Số hóa hồ sơ", "Cung cấp dịch vụ trực tuyến"]].sum(axis=1)
-    assert list(parts) == pytest.approx(list(table["Điểm"]), abs=0.05)
+    def number(text):
+        return float(text.replace(".", "").replace(",", "."))
+
+    parts = table[["Tiến độ, kết quả giải quyết", "Số hóa hồ sơ", "Cung cấp dịch vụ trực tuyến"]].map(number).sum(axis=1)
+    assert list(parts) == pytest.approx(list(table["Điểm"].map(number)), abs=0.05)
     assert "chênh lệch" in at.markdown[0].value
     at.button_group(key="league_level").set_value("department").run()
     assert not at.exception
