@@ -160,6 +160,12 @@ st.markdown(t("weak.detail_head", name=row[name_col], severity=badges.severity_t
 st.markdown("\n".join(f"- {s}" for s in sentences.get(unit, [])))
 st.page_link("pages/unit_profile.py", label=t("weak.open_profile"), icon=":material/badge:",
              query_params={"unit": unit, "period": period})
+if session.allowed(actor, "export", language, show=False):
+    letter_name, letter_bytes = data.reminder_letter(key, period, unit, today, language)
+    st.download_button(t("letter.download"), letter_bytes, file_name=letter_name, icon=":material/description:",
+                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="weak_letter",
+                        on_click=lambda: exports.record_export(engine, actor, "reminder_letter", period, fmt="docx",
+                                                              unit_codes=[unit], rows=1))
 
 if sees_followups:
     mine = history[history["unit_code"] == unit].iloc[::-1]
