@@ -78,6 +78,7 @@ def test_the_responsible_leader_is_kept_per_unit_and_editable(engine):
     ({"status": "closed"}, "access.followups.bad_status"),
 ])
 def test_bad_input_is_refused_with_its_reason_and_nothing_is_written(engine, kwargs, key):
+    kwargs = dict(kwargs)
     status = kwargs.pop("status", "open")
     with pytest.raises(Invalid) as err:
         followups.add_followup(engine, STANDING, OTHER_UNIT, OPEN_PERIOD, status, now=NOW, **kwargs)
