@@ -48,7 +48,7 @@ if st.button(t("reports.page.generate"), type="primary", icon=":material/descrip
     bar = st.progress(0.0, text=t("reports.progress.indicators"))
     try:
         authorize(engine, actor, "export", target=f"monthly_report/{period}", detail={"what": "monthly_report"})
-        pack = build_pack(data.inputs(key), period, report_lang, followups=followups.current(engine, actor, period),
+        pack = build_pack(data.inputs(key), period, report_lang, followups=followups.current(engine, actor),
                           synthetic=only_sample(frames.submissions(engine)), as_of=dt.datetime.now(dt.timezone.utc),
                           progress=lambda fraction, text: bar.progress(min(1.0, fraction), text=text))
     except ServiceError as exc:

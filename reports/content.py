@@ -70,6 +70,9 @@ class ReportContent:
     falling_months: int
     weak_gap_pp: float
     ranking_indicator: str  # the indicator of the ranking chart and table
+    # The follow-up queue (issue 12): opened and closed this month, overdue now (names), causes reported.
+    followup_summary: dict | None = None
+    unit_names: dict | None = None
 
     @property
     def header_name(self) -> str:
@@ -226,7 +229,18 @@ def build_content(inputs: metrics.Inputs, period: str, lang: str = "vi", *, foll
         submissions=submissions, outlook=outlook, deadline_day=cfg.deadline_day,
         falling_months=cfg.weak_falling_months, weak_gap_pp=cfg.weak_gap_pp,
         ranking_indicator=ranking_indicator or inputs.registry.indicators[0].code,
+        followup_summary=_followup_summary(followups, period, as_of), unit_names=names,
     )
+
+
+def _followup_summary(followups: pd.DataFrame | None, period: str, as_of: dt.datetime | None) -> dict | None:
+    """services.followups.summary of the rows given (None when the reader may not see follow-ups)."""
+    if followups is None:
+        return None
+    from services.followups import summary
+
+    today = (as_of or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    return summary(followups, period, today)
 
 
 def place_name(row, lang: str) -> str:

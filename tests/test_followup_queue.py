@@ -86,3 +86,24 @@ def test_bad_input_is_refused_with_its_reason_and_nothing_is_written(engine, kwa
     assert followups.history(engine, STANDING).empty
     with pytest.raises(Invalid):
         followups.set_unit_leader(engine, STANDING, OTHER_UNIT, "  ", now=NOW)
+
+
+def test_the_monthly_report_counts_follow_ups_names_the_overdue_and_sums_causes(engine):
+    from reports.content import ReportContent, _followup_summary
+    from reports.wording import _followup_points
+
+    followups.add_followup(engine, STANDING, OWN_UNIT, OPEN_PERIOD, "notified", due_date=dt.date(2026, 10, 20),
+                           cause="network", now=NOW)
+    followups.add_followup(engine, STANDING, OTHER_UNIT, OPEN_PERIOD, "resolved", cause="network", now=NOW)
+    summary = _followup_summary(followups.current(engine, STANDING), OPEN_PERIOD, dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+    assert summary == {"opened": 2, "closed": 1, "overdue": [OWN_UNIT], "causes": {"network": 2}}
+    content = ReportContent.__new__(ReportContent)
+    object.__setattr__(content, "lang", "vi")
+    object.__setattr__(content, "followup_summary", summary)
+    object.__setattr__(content, "unit_names", {OWN_UNIT: "Phường Thành Vinh"})
+    points = [p.text for p in _followup_points(content)]
+    assert points == [
+        "Theo dõi, đôn đốc: 2 đơn vị được nêu và theo dõi trong tháng, 1 đã đóng (khắc phục hoặc không chuyển biến), "
+        "1 quá hạn khắc phục (Phường Thành Vinh).",
+        "Nguyên nhân các đơn vị báo cáo: hạ tầng, vùng phủ sóng mạng (2).",
+    ]
