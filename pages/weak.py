@@ -11,6 +11,7 @@ import i18n
 from services import exports, followups, visibility
 from services.errors import ServiceError
 from presentation import push
+from reports import letter
 from ui import badges, data, filters, lang, session, styled, weak_view
 from ui.downloads import download_buttons
 
@@ -189,13 +190,75 @@ if sees_followups:
                               key=f"weak_new_status_{unit}")
             note = st.text_area(t("weak.note"), max_chars=followups.MAX_NOTE, placeholder=t("weak.note_placeholder"),
                                 key="weak_note")
+            when = st.columns(3)
+            due = when[0].date_input(t("followup.due"), value=letter.default_deadline(period, int(settings["deadline_day"])),
+                                     format="DD/MM/YYYY", key="weak_due")
+            letter_no = when[1].text_input(t("followup.letter_no"), max_chars=60, key="weak_letter_no",
+                                           placeholder="123/CAT-PV06")
+            letter_date = when[2].date_input(t("followup.letter_date"), value=None, format="DD/MM/YYYY", key="weak_letter_date")
+            why = st.columns([2, 3])
+            cause = why[0].selectbox(t("followup.cause"), [None, *followups.CAUSES], key="weak_cause",
+                                     format_func=lambda c: "–" if c is None else t(f"followup.causes.{c}"))
+            cause_text = why[1].text_input(t("followup.cause_text"), max_chars=followups.MAX_NOTE, key="weak_cause_text")
             saved = st.form_submit_button(t("weak.save"), type="primary", icon=":material/save:")
         if saved:
             try:
-                followups.add_followup(engine, actor, unit, period, status, note)
+                followups.add_followup(engine, actor, unit, period, status, note, due_date=due, letter_no=letter_no,
+                                       letter_date=letter_date, cause=cause, cause_text=cause_text)
             except ServiceError as exc:
                 st.error(exc.message(language), icon=":material/block:")
             else:
                 st.session_state["weak_flash"] = t("weak.saved", name=row[name_col], status=badges.followup_text(status, language),
                                                    period=i18n.fmt_period_short(period))
                 st.rerun()
+
+    # --- the unit's responsible leader, to whom its follow-ups are assigned ------------------------------
+    leaders = followups.unit_leaders(engine, actor).set_index("unit_code")
+    mine_leader = leaders.loc[unit] if unit in leaders.index else None
+    st.markdown(f"**{t('followup.leader')}**: " + (f"{mine_leader['name']}, {mine_leader['position']}" if mine_leader is not None
+                                                  else t("followup.leader_none")))
+    if may_write:
+        with st.popover(t("followup.leader_save"), icon=":material/person_edit:"):
+            with st.form("weak_leader_form", border=False):
+                leader_name = st.text_input(t("followup.leader_name"), value="" if mine_leader is None else mine_leader["name"],
+                                            max_chars=followups.MAX_NAME, key=f"weak_leader_name_{unit}")
+                leader_position = st.text_input(t("followup.leader_position"), max_chars=followups.MAX_NAME,
+                                                value="" if mine_leader is None else mine_leader["position"],
+                                                key=f"weak_leader_position_{unit}")
+                if st.form_submit_button(t("followup.leader_save"), icon=":material/save:"):
+                    try:
+                        followups.set_unit_leader(engine, actor, unit, leader_name, leader_position)
+                    except ServiceError as exc:
+                        st.error(exc.message(language), icon=":material/block:")
+                    else:
+                        st.session_state["weak_flash"] = t("followup.leader_saved", name=row[name_col])
+                        st.rerun()
+
+    # --- the follow-up queue: every unit followed up, overdue first ------------------------------------------
+    st.divider()
+    st.subheader(t("followup.queue_title"))
+    queue = scope.filter(followups.queue(history, today))
+    if queue.empty:
+        st.caption(t("followup.queue_none"))
+    else:
+        st.markdown(t("followup.queue_summary", open=i18n.fmt_int(int((~queue["closed"]).sum()), language),
+                      overdue=i18n.fmt_int(int(queue["overdue"].sum()), language),
+                      closed=i18n.fmt_int(int(queue["closed"].sum()), language)))
+        all_names = dict(zip(units["code"], units[name_col]))
+        table_q = pd.DataFrame({
+            t("followup.col_unit"): [all_names.get(c, c) for c in queue["unit_code"]],
+            t("followup.col_leader"): [f"{leaders.loc[c, 'name']}, {leaders.loc[c, 'position']}" if c in leaders.index else "–"
+                                       for c in queue["unit_code"]],
+            t("followup.col_status"): [badges.followup_text(x, language) for x in queue["status"]],
+            t("followup.col_month"): [i18n.fmt_period_short(p) for p in queue["period"]],
+            t("followup.col_due"): [("⚠ " + t("followup.overdue") + " · " if o else "") + (i18n.fmt_date(d) if not pd.isna(d) else "–")
+                                    for d, o in zip(queue["due_date"], queue["overdue"])],
+            t("followup.col_letter"): ["–" if pd.isna(n) or not n else t("followup.letter_ref", no=n, date=i18n.fmt_date(d) if not pd.isna(d) else "–")
+                                       for n, d in zip(queue["letter_no"], queue["letter_date"])],
+            t("followup.col_cause"): ["; ".join(x for x in (t(f"followup.causes.{c}") if isinstance(c, str) and c else "",
+                                                            tx if isinstance(tx, str) else "") if x) or "–"
+                                      for c, tx in zip(queue["cause"], queue["cause_text"])],
+        })
+        overdue_rows = queue["overdue"].to_numpy()
+        styled_q = table_q.style.apply(lambda r: ["background-color: #f4c7c3" if overdue_rows[r.name] else "" for _ in r], axis=1)
+        st.dataframe(styled_q, hide_index=True, width="stretch", key="weak_queue")

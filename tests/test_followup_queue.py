@@ -11,6 +11,7 @@ import pytest
 from services import followups
 from services.errors import Invalid, Refused
 from tests.access_helpers import NOW, OPEN_PERIOD, OTHER_UNIT, OWN_UNIT, actor, audit_rows, fast_hashing  # noqa: F401
+from tests.test_pages_agency import sample  # noqa: F401 - the sample province fixture
 
 STANDING = actor("standing")
 LEADER = actor("leader")
@@ -107,3 +108,22 @@ def test_the_monthly_report_counts_follow_ups_names_the_overdue_and_sums_causes(
         "1 quá hạn khắc phục (Phường Thành Vinh).",
         "Nguyên nhân các đơn vị báo cáo: hạ tầng, vùng phủ sóng mạng (2).",
     ]
+
+
+@pytest.mark.slow
+def test_on_the_page_a_follow_up_with_a_past_due_date_stands_out_and_a_leader_reads_it(sample):  # noqa: F811
+    from tests.test_pages_agency import LEADER as PAGE_LEADER, STANDING as PAGE_STANDING, open_page, submit_buttons
+
+    at = open_page("pages/weak.py", PAGE_STANDING)
+    at.date_input(key="weak_due").set_value(dt.date(2026, 11, 1))
+    at.text_input(key="weak_letter_no").input("45/CAT-PV06")
+    at.selectbox(key="weak_cause").set_value("network")
+    submit_buttons(at, "Lưu")[0].click().run()
+    assert not at.exception
+    queue = next(df for df in at.dataframe if "Hạn khắc phục" in df.value.columns).value
+    assert queue.iloc[0]["Hạn khắc phục"] == "⚠ Quá hạn · 01/11/2026"
+    assert queue.iloc[0]["Công văn nhắc nhở"].startswith("Số 45/CAT-PV06")
+    assert queue.iloc[0]["Nguyên nhân"] == "Hạ tầng, vùng phủ sóng mạng"
+    leader = open_page("pages/weak.py", PAGE_LEADER)
+    assert any("Hạn khắc phục" in df.value.columns for df in leader.dataframe)
+    assert not [b for b in leader.get("popover")]  # no editing of the responsible leader
