@@ -232,13 +232,10 @@ def reason_text(row, inds: dict[str, str], lang: str, falling_months: int) -> st
         return i18n.t("metrics.reason.missing", lang, period=i18n.fmt_period(row.period, lang))
     if row.rule == "late":
         return i18n.t("metrics.reason.late", lang, days=int(row.days_late) if not pd.isna(row.days_late) else "?")
-    extra = {}
-    if row.rule == "large_shortfall":
-        from presentation.push import count, noun
+    from presentation.push import reason_params
 
-        extra = {"shortfall": f"{count(row.shortfall, lang)} {noun(row.indicator_code, lang)}", "share": _pct(row.share, lang)}
     return i18n.t(
-        f"metrics.reason.{row.rule}", lang, **extra, indicator=inds.get(row.indicator_code, row.indicator_code),
+        f"metrics.reason.{row.rule}", lang, **reason_params(row, lang), indicator=inds.get(row.indicator_code, row.indicator_code),
         value=_pct(row.value, lang), target=_pct(row.target, lang), gap=_pp(row.gap_pp, lang),
         expected=_pct(row.expected, lang), rank=row.rank, peers=row.peers, months=falling_months,
         change=_pp(row.change_pp, lang),

@@ -33,6 +33,14 @@ def shortfall_text(shortfall, indicator_code: str, lang: str, share=None) -> str
                   share=pct(share, lang))
 
 
+def reason_params(row, lang: str) -> dict:
+    """The placeholders the `large_shortfall` reason adds: `{shortfall}` ("359 hồ sơ trực tuyến") and
+    `{share}` of the group ("4,10%"); empty for the other rules."""
+    if getattr(row, "rule", None) != "large_shortfall":
+        return {}
+    return {"shortfall": f"{count(row.shortfall, lang)} {noun(row.indicator_code, lang)}", "share": pct(row.share, lang)}
+
+
 def pareto_line(n_units: int, indicator_code: str, lang: str) -> str:
     """"N đơn vị chiếm 80% số hồ sơ trực tuyến còn thiếu so với chỉ tiêu"."""
     return i18n.t("push.pareto", lang, n=i18n.fmt_int(n_units, lang), cut=pct(PARETO_CUT, lang, 0),
