@@ -147,6 +147,15 @@ if session.allowed(actor, "export", language, show=False):
         on_click=lambda: exports.record_export(engine, actor, "weak_units", period, rows=len(export)), deferred=True,
     )
 
+    high_codes = tuple(shown.loc[shown["severity"] == "high", "unit_code"])
+    if high_codes:
+        st.download_button(t("letter.download_all", count=len(high_codes)),
+                           lambda: data.reminder_letters_zip(key, period, high_codes, today, language),
+                           file_name=f"cong-van-don-doc-{period}.zip" if language == "vi" else f"reminder-letters-{period}.zip",
+                           mime="application/zip", icon=":material/folder_zip:", key="weak_letters_all",
+                           on_click=lambda: exports.record_export(engine, actor, "reminder_letter", period, fmt="zip",
+                                                                 unit_codes=list(high_codes), rows=len(high_codes)))
+
 # --- one unit: every reason, the follow-up history, a new follow-up ---------------------------------------
 st.divider()
 st.subheader(t("weak.detail"))
@@ -162,11 +171,13 @@ st.markdown("\n".join(f"- {s}" for s in sentences.get(unit, [])))
 st.page_link("pages/unit_profile.py", label=t("weak.open_profile"), icon=":material/badge:",
              query_params={"unit": unit, "period": period})
 if session.allowed(actor, "export", language, show=False):
-    letter_name, letter_bytes = data.reminder_letter(key, period, unit, today, language)
-    st.download_button(t("letter.download"), letter_bytes, file_name=letter_name, icon=":material/description:",
-                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="weak_letter",
-                        on_click=lambda: exports.record_export(engine, actor, "reminder_letter", period, fmt="docx",
-                                                              unit_codes=[unit], rows=1))
+    from reports.letter import filename as letter_filename
+
+    st.download_button(t("letter.download"), lambda: data.reminder_letter(key, period, unit, today, language)[1],
+                       file_name=letter_filename(unit, period, language), icon=":material/description:",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="weak_letter",
+                       on_click=lambda: exports.record_export(engine, actor, "reminder_letter", period, fmt="docx",
+                                                             unit_codes=[unit], rows=1))
 
 if sees_followups:
     mine = history[history["unit_code"] == unit].iloc[::-1]

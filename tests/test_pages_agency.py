@@ -181,7 +181,7 @@ def test_a_viewer_sees_the_flags_without_the_agencys_notes(sample):
 
 def test_the_standing_agency_exports_the_list(sample):
     at = open_page("pages/weak.py", STANDING)
-    assert {b.key for b in at.get("download_button")} == {"weak_download_csv", "weak_download_xlsx", "weak_letter"}
+    assert {b.key for b in at.get("download_button")} == {"weak_download_csv", "weak_download_xlsx", "weak_letter", "weak_letters_all"}
 
 
 def test_the_weak_page_speaks_english(sample):

@@ -233,3 +233,17 @@ def _only_sample(key: DataKey) -> bool:
     from storage import frames
 
     return only_sample(frames.submissions(engine()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reminder_letters_zip(key: DataKey, period: str, unit_codes: tuple[str, ...], day: dt.date, lang: str) -> bytes:
+    """The reminder letters to several units (the month's list to push), one .docx each, in a .zip."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for code in unit_codes:
+            name, content = reminder_letter(key, period, code, day, lang)
+            z.writestr(name, content)
+    return out.getvalue()
