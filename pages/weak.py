@@ -83,16 +83,24 @@ with top[1]:
     st.caption(push.change_line(change_counts, language))
 
 # --- province-wide bottlenecks, once, at the top ----------------------------------------------------------
-necks = data.bottlenecks(key, period)
-necks = necks[necks["bottleneck"]]
+every_shortfall = data.bottlenecks(key, period)
+necks = every_shortfall[every_shortfall["bottleneck"]]
+indicator_names = {i.code: i.name(language) for i in data.registry(key).indicators}
+unit_names = dict(zip(units["code"], units[name_col]))
 if len(necks):
-    indicator_names = {i.code: i.name(language) for i in data.registry(key).indicators}
-    unit_names = dict(zip(units["code"], units[name_col]))
     with st.expander(f"{t('push.bottlenecks_title')} ({i18n.fmt_int(len(necks), language)})", expanded=True,
                      icon=":material/traffic:"):
         st.markdown("\n".join(f"- {push.bottleneck_line(r, indicator_names, unit_names, language)} "
                                f"{push.pareto_line(r['pareto_units'], r['indicator_code'], language)}."
                                for _, r in necks.iterrows()))
+others = every_shortfall[~every_shortfall["bottleneck"]]
+if len(others):
+    with st.expander(t("push.page.pareto_title", count=i18n.fmt_int(len(others), language)), icon=":material/bar_chart:"):
+        st.markdown("\n".join(
+            f"- {indicator_names.get(r['indicator_code'], r['indicator_code'])} ({t('push.level_units.' + r['level'])}): "
+            f"{push.shortfall_text(r['shortfall'], r['indicator_code'], language)}; "
+            f"{push.pareto_line(r['pareto_units'], r['indicator_code'], language)}"
+            for _, r in others.iterrows()))
 if not show_all:
     st.caption(t("push.page.push_only"))
 

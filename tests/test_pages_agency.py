@@ -84,6 +84,8 @@ def test_the_weak_list_is_the_metrics_list_and_the_filters_narrow_it(sample):
     assert list(table["Đơn vị"]) == [f"{r}. {names[c]}" for r, c in zip(high["rank"], high["unit_code"])]
     assert at.expander[1].label.startswith("Điểm nghẽn chung của tỉnh (")
     assert "130/130 xã, phường chưa đạt chỉ tiêu" in " ".join(m.value for m in at.markdown)
+    assert any(e.label.startswith("Số còn thiếu so với chỉ tiêu ở các chỉ tiêu khác") for e in at.expander)
+    assert "đơn vị chiếm 80% số hồ sơ trực tuyến còn thiếu so với chỉ tiêu" in " ".join(m.value for m in at.markdown)
     assert any(c.value.startswith("So với tháng trước: ") for c in at.caption)
     # The rest is one click away.
     at.toggle(key="weak_all").set_value(True).run()
