@@ -88,7 +88,12 @@ necks = every_shortfall[every_shortfall["bottleneck"]]
 indicator_names = {i.code: i.name(language) for i in data.registry(key).indicators}
 unit_names = dict(zip(units["code"], units[name_col]))
 if len(necks):
-    with st.expander(f"{t('push.bottlenecks_title')} ({i18n.fmt_int(len(necks), language)})", expanded=True,
+    from ui.views.common import short_names
+
+    short = short_names(key, language)
+    listed = ", ".join(dict.fromkeys(short.get(c, c) for c in necks["indicator_code"]))
+    # Folded (one line naming them) so that on a phone the list to push stays near the top.
+    with st.expander(f"{t('push.bottlenecks_title')} ({i18n.fmt_int(len(necks), language)}): {listed}", expanded=False,
                      icon=":material/traffic:"):
         st.markdown("\n".join(f"- {push.bottleneck_line(r, indicator_names, unit_names, language)} "
                                f"{push.pareto_line(r['pareto_units'], r['indicator_code'], language)}."
