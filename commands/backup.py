@@ -32,7 +32,8 @@ def _rows_line(manifest: dict) -> str:
 
 
 def export_db(args) -> int:
-    from storage.dump import DumpError, export_db as run
+    from storage.dump import DumpError
+    from storage.dump import export_db as run
 
     target = Path(args.file)
     if target.exists():
@@ -55,7 +56,8 @@ def export_db(args) -> int:
 
 
 def import_db(args) -> int:
-    from storage.dump import DumpError, import_db as run
+    from storage.dump import DumpError
+    from storage.dump import import_db as run
 
     source = Path(args.file)
     if not source.is_file():

@@ -16,8 +16,15 @@ from commands.common import engine_for, print_json, print_table, refuse
 from domain import periods
 from domain.errors import Invalid
 from presentation.flags import reason_sentence
-from presentation.inputs import open_inputs
-from presentation.numbers import decimal, integer, month_text, pct, signed_points, target_pct
+from presentation.inputs import has_figures, open_inputs
+from presentation.numbers import (
+    decimal,
+    integer,
+    month_text,
+    pct,
+    signed_points,
+    target_pct,
+)
 from presentation.records import records
 
 LEVEL_CHOICES = ["province", "district", "former_district", "commune", "department"]
@@ -28,9 +35,15 @@ KPI_FIELDS = [
     "target", "target_source", "gap_pp", "expected", "start_value", "start_basis", "start_period", "status",
     "change_mom_pp", "change_yoy_pp", "rank", "peers", "n_units", "n_reporting", "n_carried",
 ]
-FLAG_FIELDS = ["rank", "unit_code", "name_vi", "level", "points", "severity", "months_flagged"]
+FLAG_FIELDS = ["rank", "unit_code", "name_vi", "level", "points", "severity", "months_flagged", "top_indicator",
+               "top_shortfall", "top_share", "top_weight", "change"]
 REASON_FIELDS = ["rule", "indicator_code", "value", "target", "gap_pp", "expected", "status", "rank", "peers",
-                 "change_pp", "days_late", "points"]
+                 "change_pp", "days_late", "points", "shortfall", "shortfall_glide", "share", "bottleneck"]
+BOTTLENECK_FIELDS = ["level", "indicator_code", "target", "peers", "missing_target", "missing_share", "shortfall",
+                     "shortfall_glide", "pareto_units", "bottleneck", "top_units"]
+SHORTFALL_FIELDS = ["level", "unit_code", "name_vi", "indicator_code", "numerator", "denominator", "value", "target",
+                    "expected", "shortfall", "shortfall_glide", "share", "share_glide", "weight", "peer_rank", "carrier",
+                    "bottleneck"]
 COMPLETENESS_FIELDS = ["form_code", "expected", "submitted", "on_time", "late", "missing", "pending", "completeness",
                        "timeliness"]
 SUBMISSION_FIELDS = ["form_code", "unit_code", "name_vi", "level", "status", "first_received_at", "last_received_at",
@@ -58,8 +71,16 @@ def register(sub) -> None:
     p.set_defaults(handler=kpis)
 
     p = sub.add_parser("flags", help="weak localities for a month: ranked, with reasons and severity")
-    common(p, "JSON object {period, units: [{" + ", ".join(FLAG_FIELDS) + ", reasons: [{" + ", ".join(REASON_FIELDS) + "}]}]}")
+    common(p, "JSON object {period, units: [{" + ", ".join(FLAG_FIELDS) + ", reasons: [{" + ", ".join(REASON_FIELDS)
+           + "}]}], bottlenecks: [{" + ", ".join(BOTTLENECK_FIELDS) + "}], changes: {new, still, improved, resolved}, "
+           "resolved: [unit codes], peer_groups: [{level, units, flagged, high}]}")
     p.set_defaults(handler=flags)
+
+    p = sub.add_parser("shortfall", help="how far each unit is from each target, in the indicator's own units, and its share")
+    common(p, "JSON object {period, lines: [{level, indicator_code, pareto_units, text}], units: [{"
+           + ", ".join(SHORTFALL_FIELDS) + "}]}")
+    p.add_argument("--indicator", metavar="CODE", help="one indicator (default: all)")
+    p.set_defaults(handler=shortfall)
 
     p = sub.add_parser("completeness", help="completeness and timeliness of a month's returns, per form and unit")
     common(p, "JSON object {period, due_date, forms: [{" + ", ".join(COMPLETENESS_FIELDS) + "}], units: [{"
@@ -137,16 +158,26 @@ def kpis(args) -> int:
 @_run
 def flags(args) -> int:
     import metrics
+    from domain import periods as periods_mod
 
     inputs, names = _inputs(args, need_figures=False)
-    result = metrics.weak_localities(inputs, args.period, as_of=dt.datetime.now(dt.timezone.utc))
-    units = result.units.assign(name_vi=result.units["unit_code"].map(names))
+    now = dt.datetime.now(dt.timezone.utc)
+    result = metrics.weak_localities(inputs, args.period, as_of=now)
+    before = metrics.weak_localities(inputs, periods_mod.add(args.period, -1), as_of=now)
+    changes = metrics.flag_changes(result, before)
+    units = result.units.assign(name_vi=result.units["unit_code"].map(names),
+                                change=result.units["unit_code"].map(changes.set_index("unit_code")["change"]))
     if args.json:
         by_unit = {code: records(group, REASON_FIELDS) for code, group in result.reasons.groupby("unit_code", sort=False)}
         out = []
         for row in records(units, FLAG_FIELDS):
             out.append({**row, "reasons": by_unit.get(row["unit_code"], [])})
-        print_json({"period": args.period, "units": out})
+        table = metrics.shortfall(inputs, args.period) if has_figures(inputs, args.period) else None
+        neck = metrics.bottlenecks(inputs, args.period, table) if table is not None else pd.DataFrame(columns=BOTTLENECK_FIELDS)
+        print_json({"period": args.period, "units": out, "bottlenecks": records(neck, BOTTLENECK_FIELDS),
+                    "changes": metrics.change_counts(changes),
+                    "resolved": changes.loc[changes["change"] == "resolved", "unit_code"].tolist(),
+                    "peer_groups": _peer_groups(inputs, args.period, result.units)})
         return 0
     lang = args.lang
     inds = _indicator_names(inputs, lang)
@@ -158,6 +189,58 @@ def flags(args) -> int:
               f"({r.points}) · {r.months_flagged}")
         for reason in reasons.get_group(r.unit_code).itertuples():
             print(f"       – {reason_sentence(reason, inds, lang, months_falling)}")
+    return 0
+
+
+def _peer_groups(inputs, period: str, units: pd.DataFrame) -> list[dict]:
+    """Per reporting level: units existing that month, how many are flagged, how many are high."""
+    from metrics import months
+
+    cube, m = inputs.cube, months.index(period)
+    exists = (cube.valid_from <= m) & (m <= cube.valid_to)
+    out = []
+    for level in ("district", "commune", "department"):
+        n = int((exists & (cube.unit_level == level)).sum())
+        if not n:
+            continue
+        mine = units[units["level"] == level]
+        out.append({"level": level, "units": n, "flagged": len(mine), "high": int((mine["severity"] == "high").sum())})
+    return out
+
+
+@_run
+def shortfall(args) -> int:
+    import metrics
+    from presentation import push
+
+    inputs, names = _inputs(args)
+    codes = [i.code for i in inputs.registry.indicators]
+    if args.indicator and args.indicator not in codes:
+        raise Invalid("push.cli.unknown_indicator", code=args.indicator, codes=", ".join(codes))
+    table = metrics.shortfall(inputs, args.period)
+    if args.indicator:
+        table = table[table["indicator_code"] == args.indicator]
+    table = table.assign(name_vi=table["unit_code"].map(names))
+    lang = args.lang
+    lines = []
+    for (level, code), g in table.groupby(["level", "indicator_code"], sort=False):
+        if g["shortfall"].sum() <= 0:
+            continue
+        n = int(metrics.bottlenecks(inputs, args.period, g)["pareto_units"].iloc[0])
+        lines.append({"level": level, "indicator_code": code, "pareto_units": n, "shortfall": float(g["shortfall"].sum()),
+                      "text": push.pareto_line(n, code, lang)})
+    if args.json:
+        print_json({"period": args.period, "lines": lines, "units": records(table, SHORTFALL_FIELDS)})
+        return 0
+    inds = _indicator_names(inputs, lang)
+    print(i18n.t("push.cli.shortfall_heading", lang, period=i18n.fmt_period(args.period, lang)))
+    for line in lines:
+        print(f"– {inds[line['indicator_code']]} ({i18n.t('level.' + line['level'], lang)}): {line['text']}; "
+              f"{push.shortfall_text(line['shortfall'], line['indicator_code'], lang)}")
+    print()
+    shown = table[table["shortfall"] > 0]
+    rows = [{**r, "at_glide_path": r["shortfall_glide"]} for r in push.shortfall_records(shown, names.to_dict(), inds, lang)]
+    print_table(rows, ["unit_code", "name", "indicator", "value", "target", "shortfall", "at_glide_path", "share"])
     return 0
 
 

@@ -94,7 +94,7 @@ def report(args) -> int:
     now = dt.datetime.now(dt.timezone.utc)
     try:
         authorize(engine, actor, "export", target=f"monthly_report/{args.period}", detail={"what": "monthly_report"})
-        follow = followups.current(engine, actor, args.period)
+        follow = followups.current(engine, actor)  # every month: overdue follow-ups of earlier months count too
         review = tasks.month_review(engine, actor, args.period)
         pack = build_pack(inputs, args.period, lang, followups=follow, task_review=review,
                           synthetic=synthetic_figures(engine), as_of=now, progress=_progress(lang))

@@ -7,17 +7,31 @@ Nothing here knows Streamlit or SQL sessions; inputs come from `storage.frames`:
 See README.md, "Metrics", for every function and the columns of every frame.
 """
 
-from metrics.completeness import completeness, completeness_summary, completeness_units, expected_units
+from metrics.completeness import (
+    completeness,
+    completeness_summary,
+    completeness_units,
+    expected_units,
+)
 from metrics.config import FLAG_RULES, SEVERITIES, MetricsConfig
-from metrics.indicators import KPI_COLUMNS, STATUSES, indicator_arrays, indicator_table, kpis, trend
+from metrics.impact import BOTTLENECK_COLUMNS, SHORTFALL_COLUMNS, bottlenecks, shortfall
+from metrics.indicators import (
+    KPI_COLUMNS,
+    STATUSES,
+    indicator_arrays,
+    indicator_table,
+    kpis,
+    trend,
+)
 from metrics.inputs import Inputs
 from metrics.levels import LEVELS, REPORTING_LEVELS
 from metrics.months import KINDS
 from metrics.outlook import OUTLOOK_COLUMNS, outlook
 from metrics.scorecard import Scorecard, ScorecardSpec, load_scorecard, scorecard
-from metrics.weak import WeakList, weak_localities
+from metrics.weak import CHANGES, WeakList, change_counts, flag_changes, weak_localities
 
 __all__ = [
+    "BOTTLENECK_COLUMNS", "CHANGES", "SHORTFALL_COLUMNS", "bottlenecks", "change_counts", "flag_changes", "shortfall",
     "FLAG_RULES", "KINDS", "KPI_COLUMNS", "LEVELS", "OUTLOOK_COLUMNS", "REPORTING_LEVELS", "SEVERITIES", "STATUSES",
     "Inputs", "MetricsConfig", "Scorecard", "ScorecardSpec", "WeakList",
     "completeness", "completeness_summary", "completeness_units", "expected_units", "indicator_arrays",

@@ -11,7 +11,7 @@ from typing import Any
 from domain import settings as settings_mod
 
 # Flag rules (DOMAIN.md §6), in the order a reason list is shown.
-FLAG_RULES = ("missing", "late", "below_target", "behind", "bottom_of_peers", "falling")
+FLAG_RULES = ("missing", "late", "large_shortfall", "below_target", "behind", "bottom_of_peers", "falling")
 SEVERITIES = ("high", "medium", "low")
 
 
@@ -29,6 +29,10 @@ class MetricsConfig:
     weak_severity_high: int = 10
     weak_severity_medium: int = 5
     weak_history_months: int = 24
+    weak_bottleneck_share: float = 0.7
+    weak_large_share_factor: float = 3.0
+    weak_shortfall_min_pp: float = 2.0
+    weak_high_max_share: float = 0.15
     scorecard_min_coverage: float = 0.5
 
     @classmethod
@@ -60,5 +64,9 @@ class MetricsConfig:
             weak_severity_high=s["weak_severity_high"],
             weak_severity_medium=s["weak_severity_medium"],
             weak_history_months=s["weak_history_months"],
+            weak_bottleneck_share=s["weak_bottleneck_share"],
+            weak_large_share_factor=s["weak_large_share_factor"],
+            weak_shortfall_min_pp=s["weak_shortfall_min_pp"],
+            weak_high_max_share=s["weak_high_max_share"],
             scorecard_min_coverage=s["scorecard_min_coverage"],
         )

@@ -14,7 +14,8 @@ import pandas as pd
 
 from domain.registry import Registry
 from metrics import months
-from metrics.indicators import indicator_arrays, nullable_rank as _nullable, peer_keys, peer_rank
+from metrics.indicators import indicator_arrays, peer_keys, peer_rank
+from metrics.indicators import nullable_rank as _nullable
 from metrics.inputs import Inputs
 from metrics.levels import REPORTING_LEVELS
 

@@ -17,6 +17,7 @@ import numpy as np
 from metrics.cube import Cube
 from metrics.levels import Grouping
 
+
 @dataclass(frozen=True, eq=False)
 class UnitMonths:
     """Unit-level effective pairs for months lo..hi: what each unit contributes to any group."""

@@ -37,7 +37,7 @@ if st.button(t("reports.page.generate"), type="primary", icon=":material/descrip
     bar = st.progress(0.0, text=t("reports.progress.indicators"))
     try:
         authorize(engine, actor, "export", target=f"monthly_report/{period}", detail={"what": "monthly_report"})
-        pack = build_pack(data.inputs(key), period, report_lang, followups=followups.current(engine, actor, period),
+        pack = build_pack(data.inputs(key), period, report_lang, followups=followups.current(engine, actor),
                           task_review=tasks.month_review(engine, actor, period),
                           synthetic=sample_mode.synthetic_figures(engine), as_of=dt.datetime.now(dt.timezone.utc),
                           progress=lambda fraction, text: bar.progress(min(1.0, fraction), text=text))

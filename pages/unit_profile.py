@@ -45,12 +45,17 @@ pick_unit, pick_month = st.columns([3, 2])
 unit = filters.choice("profile_unit", list(labels), param="unit", label=t("profile.unit"), format_func=labels.__getitem__,
                       container=pick_unit)
 info = units.set_index("code").loc[unit]
-valid_months = [p for p in months if valid_in(info["valid_from"], info["valid_to"], p)]
+communes = units[units["former_unit_code"] == unit]
+# A former district-level unit is followed after its end through the communes that continue its area.
+continued = info["level"] == "district" and len(communes) > 0
+valid_months = [p for p in months if valid_in(info["valid_from"], None if continued else info["valid_to"], p)]
 if not valid_months:
     st.info(t("profile.no_months"))
     st.stop()
 period = filters.month_picker("profile_period", valid_months, language, container=pick_month)
 level = info["level"]
+as_area = continued and info["valid_to"] is not None and periods.first_day(period) > info["valid_to"]
+figures_level = "former_district" if as_area else level  # the area: the sum of its communes that month
 
 
 def _unit_ref(code) -> str:
@@ -76,11 +81,30 @@ if _given(info["successor_code"]):
 absorbed = units[units["successor_code"] == unit]
 if len(absorbed):
     history.append(t("profile.absorbed", units=", ".join(_unit_ref(c) for c in absorbed["code"])))
-communes = units[units["former_unit_code"] == unit]
 if len(communes):
     history.append(t("profile.continued_by", count=len(communes)))
 for line in history:
     st.caption(line)
+
+# --- where this is: up to the former district-level unit, down to the communes that continue it ------------
+province_code = info["province_code"]
+crumbs = [names.get(province_code, province_code)]
+if _given(info["former_unit_code"]):
+    crumbs.append(t("push.profile.area_of", name=names.get(info["former_unit_code"], info["former_unit_code"])))
+crumbs.append(info[name_col] if not as_area else t("push.profile.area_of", name=info[name_col]))
+st.caption(" › ".join(crumbs))
+if _given(info["former_unit_code"]) and scope.allows(info["former_unit_code"]):
+    st.page_link("pages/unit_profile.py", label=t("push.profile.up", name=names.get(info["former_unit_code"])),
+                 icon=":material/arrow_upward:", query_params={"unit": info["former_unit_code"], "period": period})
+if as_area:
+    st.info(t("push.profile.area_note", name=info[name_col], period=i18n.fmt_period(period, language),
+              count=len(communes)), icon=":material/merge:")
+if continued and (as_area or period >= "2025-07"):
+    with st.expander(t("push.profile.communes", count=len(communes)), expanded=as_area, icon=":material/south:"):
+        for c in communes.sort_values("name_vi").itertuples():
+            if scope.allows(c.code):
+                st.page_link("pages/unit_profile.py", label=getattr(c, name_col), icon=":material/location_on:",
+                             query_params={"unit": c.code, "period": period})
 
 
 # --- accountability: the unit's tasks beside its flags and its score ("vai trò, trách nhiệm người đứng đầu") ---
@@ -104,7 +128,7 @@ st.caption(task_view.accountability_line(counts, language))
 # --- every indicator of the month -------------------------------------------------------------------------
 indicator_names = {i.code: i.name(language) for i in registry.indicators}
 st.markdown(f"**{t('profile.kpis_heading', period=i18n.fmt_period(period, language))}**")
-table, measured = profile_view.indicator_table(key, period, level, unit, language)
+table, measured = profile_view.indicator_table(key, period, figures_level, unit, language)
 st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table),
              column_config={t("profile.col_indicator"): st.column_config.TextColumn(width=320, pinned=True)})
 st.caption(t("profile.kpis_caption"))
@@ -113,7 +137,8 @@ st.caption(t("profile.kpis_caption"))
 st.markdown(f"**{t('profile.trend_heading')}**")
 indicator = filters.indicator_picker("profile_indicator", registry, language, codes=list(measured) or list(indicator_names),
                                      container=st.columns([3, 2])[0])
-if not profile_view.draw_trend(key, period, level, unit, indicator, TREND_MONTHS, info[name_col], language):
+if not profile_view.draw_trend(key, period, "former_district" if continued else level, unit, indicator, TREND_MONTHS,
+                               info[name_col], language):
     st.info(t("profile.no_trend"))
 
 # --- flags, follow-ups, completeness ------------------------------------------------------------------
@@ -122,7 +147,9 @@ tab_flags, tab_lineage, tab_tasks = st.tabs([t("profile.tab_flags"), t("profile.
 with tab_flags:
     weak = data.weak_localities_on(key, period, today)
     flag = weak.units[weak.units["unit_code"] == unit]
-    if flag.empty:
+    if as_area:
+        st.caption(t("push.profile.area_flags"))
+    elif flag.empty:
         st.success(t("profile.not_flagged", period=i18n.fmt_period(period, language)), icon=":material/check_circle:")
     else:
         f = flag.iloc[0]

@@ -45,8 +45,11 @@ def reason_sentence(row, indicators: dict[str, str], lang: str, falling_months: 
         return i18n.t("metrics.reason.missing", lang, period=month_text(row.period, lang))
     if row.rule == "late":
         return i18n.t("metrics.reason.late", lang, days="?" if missing(row.days_late) else int(row.days_late))
+    from presentation.push import reason_params
+
     return i18n.t(
-        f"metrics.reason.{row.rule}", lang, indicator=indicators.get(row.indicator_code, row.indicator_code),
+        f"metrics.reason.{row.rule}", lang, **reason_params(row, lang),
+        indicator=indicators.get(row.indicator_code, row.indicator_code),
         value=pct(row.value, lang), target=target_pct(row.target, lang),
         gap=signed_points(row.gap_pp, lang),
         expected=pct(row.expected, lang), rank="?" if missing(row.rank) else int(row.rank),

@@ -18,8 +18,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 import i18n
-from reports.content import ReportContent
 from presentation.numbers import month_text, pct
+from reports.content import ReportContent
 from reports.style import STATUS_COLOUR
 
 DPI = 200

@@ -15,6 +15,7 @@ import pandas as pd
 import i18n
 import metrics
 from domain import periods
+from domain.clock import local_date
 from domain.units import valid_mask
 from presentation.numbers import clean_text, missing
 
@@ -72,6 +73,9 @@ class ReportContent:
     weak_gap_pp: float
     ranking_indicator: str  # the indicator of the ranking chart and table
     steering_tasks: object = None  # reports.task_section.TaskSection, when the register was read (issue 13)
+    # The follow-up queue (issue 12): opened and closed this month, overdue now (names), causes reported.
+    followup_summary: dict | None = None
+    unit_names: dict | None = None
 
     @property
     def header_name(self) -> str:
@@ -226,7 +230,18 @@ def build_content(inputs: metrics.Inputs, period: str, lang: str = "vi", *, foll
         submissions=submissions, outlook=outlook, deadline_day=cfg.deadline_day,
         falling_months=cfg.weak_falling_months, weak_gap_pp=cfg.weak_gap_pp,
         ranking_indicator=ranking_indicator or inputs.registry.indicators[0].code,
+        followup_summary=_followup_summary(followups, period, as_of, cfg.timezone_offset_hours), unit_names=names,
     )
+
+
+def _followup_summary(followups: pd.DataFrame | None, period: str, as_of: dt.datetime | None,
+                      offset_hours: int) -> dict | None:
+    """metrics.followups.summary of the rows given (None when the reader may not see follow-ups)."""
+    if followups is None:
+        return None
+    from metrics.followups import summary
+
+    return summary(followups, period, local_date(as_of, offset_hours))
 
 
 def place_name(row, lang: str) -> str:

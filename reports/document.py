@@ -22,13 +22,30 @@ from docx.shared import Cm, Pt
 
 import i18n
 from i18n import t
+from presentation.numbers import (
+    clean_text,
+    integer,
+    missing,
+    month_text,
+    pct,
+    signed_number,
+    target_pct,
+)
 from reports import docx_parts as parts
 from reports.charts import ranking_rows
 from reports.content import ReportContent
-from presentation.numbers import clean_text, integer, missing, month_text, pct, signed_number, target_pct
 from reports.style import STATUS_FILL
-from reports.wording import (Point, completeness_sentences, department_sentence, indicator_sentence, inline,
-                             main_reasons, noun, shortcomings, tasks)
+from reports.wording import (
+    Point,
+    completeness_sentences,
+    department_sentence,
+    indicator_sentence,
+    inline,
+    main_reasons,
+    noun,
+    shortcomings,
+    tasks,
+)
 
 BODY_PT = 14
 TABLE_PT = 12

@@ -11,10 +11,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 import i18n
-from i18n import t
 from domain import periods
+from i18n import t
+from presentation.numbers import (
+    change_phrase,
+    integer,
+    missing,
+    month_text,
+    name_list,
+    pct,
+    points,
+    target_pct,
+)
 from reports.content import IndicatorResult, ReportContent
-from presentation.numbers import (change_phrase, integer, missing, month_text, name_list, pct, points, target_pct)
 
 LONG_FLAGGED_MONTHS = 3  # "flagged for N months or more in a row" singles a unit out for follow-up
 NAME_LIMIT = 15  # unit names listed in one sentence before "and N others"
@@ -209,7 +218,24 @@ def shortcomings(content: ReportContent) -> list[Point]:
     if n_missing or n_late:
         out.append(Point(t("reports.issue.returns", lang, missing=integer(n_missing, lang), late=integer(n_late, lang),
                            month=month_text(content.period, lang))))
+    out += _followup_points(content)
     return out or [Point(t("reports.issue.none", lang))]
+
+
+def _followup_points(content: ReportContent) -> list[Point]:
+    """The follow-up queue (issue 12): opened, closed, overdue (named), causes summed."""
+    s, lang = content.followup_summary, content.lang
+    if not s or not (s["opened"] or s["overdue"]):
+        return []
+    names = content.unit_names or {}
+    overdue = s["overdue"]
+    listed = t("reports.followups.names", lang, names=", ".join(names.get(c, c) for c in overdue)) if overdue else ""
+    out = [Point(t("reports.followups.line", lang, opened=integer(s["opened"], lang), closed=integer(s["closed"], lang),
+                   overdue=integer(len(overdue), lang), names=listed))]
+    if s["causes"]:
+        causes = "; ".join(f"{t(f'followup.causes.{c}', lang).lower()} ({integer(n, lang)})" for c, n in s["causes"].items())
+        out.append(Point(t("reports.followups.causes", lang, causes=causes)))
+    return out
 
 
 def _items(items: list[str]) -> tuple[str, ...]:

@@ -25,12 +25,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 import i18n
-from i18n import t
 from domain import periods
 from domain.safe_text import guard_cell
+from i18n import t
+from presentation.numbers import clean_text, missing, month_text
 from reports import tables
 from reports.content import IndicatorResult, ReportContent
-from presentation.numbers import clean_text, missing, month_text
 from reports.style import SEVERITY_FILL, STATUS_FILL, SUBMISSION_FILL
 from reports.wording import noun
 

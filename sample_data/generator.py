@@ -34,6 +34,17 @@ POPULATION_K = {
 MOUNTAIN_WEST = {"415", "416", "417", "418", "420", "422"}
 LEADERS = {"412", "413", "414", "432"}
 
+# How far below the province's curve the laggards end, per rate: the gap at the end of the curve is
+# LAG × (1 − standing)³, so the mountainous west ends tens of points behind on online filing, online
+# payment and digitisation (what the scorecard measures), while the lowland districts end near their targets.
+LAG = {"online": 0.75, "full": 0.45, "paid": 0.8, "digit": 0.55, "result_digit": 0.6, "on_time": 0.12, "social": 0.25}
+# Stories the weak-unit list should find (communes, deterministic): flagged, then improving from 08/2026;
+# fine, then sliding from 08/2026; late with their returns almost every month.
+IMPROVERS = {"17143", "17266", "17464", "17662"}  # Quỳnh Văn, Tân Kỳ, Diễn Châu, Đô Lương
+SLIDERS = {"17530", "17827", "18001"}  # Đông Thành, Nghi Lộc, Hưng Nguyên
+CHRONICALLY_LATE = {"16822", "17239", "17722"}  # Keng Đu, Mậu Thạch, Hạnh Lâm
+STORY_FROM = "2026-08"
+
 # Activity multipliers for flow volumes: the Tết holiday (10/02/2024, 29/01/2025, 17/02/2026) and the
 # summer school break.
 TET_VOLUME = {"2024-02": 0.62, "2025-01": 0.82, "2025-02": 0.70, "2026-02": 0.64}
@@ -78,7 +89,7 @@ class _Area:
         self.standing = standing  # 0..1
         rng = _rng("area", code)
         self.speed = rng.uniform(0.04, 0.14)
-        self.noise = rng.uniform(0.006, 0.02)
+        self.noise = rng.uniform(0.002, 0.006) * (1.6 - standing)
         # Some areas stall for a few months (gives the "falling for two months" flag something to find).
         self.stall_at = int(rng.integers(6, 30))
         self.stall_len = int(rng.integers(0, 4)) if rng.random() < 0.45 else 0
@@ -86,7 +97,8 @@ class _Area:
 
     def rate(self, name: str, t: int, start: float, end: float, period: str) -> float:
         s = self.standing
-        lo, hi = start - 0.18 * (1 - s), end - 0.12 * (1 - s)
+        lag = LAG.get(name, 0.12) * (1 - s) ** 3
+        lo, hi = start - 0.18 * (1 - s) - lag * 0.6, end - lag
         tt = t if not (self.stall_at <= t < self.stall_at + self.stall_len) else self.stall_at - 0.8 * (t - self.stall_at)
         value = _progress(max(tt, 0), lo, hi, self.speed * (0.6 + 0.8 * s))
         value -= TET_RATE_DIP.get(period, 0.0) * (1.5 - s)
@@ -103,8 +115,10 @@ def _received_at(unit: str, period: str, standing: float) -> dt.datetime | None:
     """When the return arrived, or None when it never did. Due on the 5th of the next month."""
     rng = _rng("received", unit, period)
     draw = rng.random()
-    missing = 0.012 + 0.02 * (1 - standing)
-    late = 0.04 + 0.08 * (1 - standing)
+    missing = 0.004 + 0.012 * (1 - standing)
+    late = 0.01 + 0.05 * (1 - standing)
+    if unit in CHRONICALLY_LATE:
+        missing, late = 0.03, 0.8
     first = periods.first_day(periods.add(period, 1))
     if draw < missing:
         return None
@@ -124,8 +138,10 @@ def _locality_values(area: _Area, share: float, t: int, period: str, unit: str, 
     vol = TET_VOLUME.get(period, 1.0)
     rng = _rng("vol", unit, period)
 
+    story = _story(unit, period)
+
     def rate(name: str, start: float, end: float) -> float:
-        own = _rng("offset", unit, name).normal(0, 1) * offset
+        own = _rng("offset", unit, name).normal(0, 1) * offset + story * LAG.get(name, 0.12) / 0.6
         return float(np.clip(area.rate(name, t, start, end, period) + own, 0.0, 0.998))
 
     received = pop * 0.026 * vol * (1 + 0.25 * area.standing) * rng.uniform(0.9, 1.1) * (1 + 0.006 * t)
@@ -161,6 +177,17 @@ def _locality_values(area: _Area, share: float, t: int, period: str, unit: str, 
         "social_paid_noncash": beneficiaries * noncash,
     }
     return {k: int(round(x)) for k, x in v.items()}
+
+
+def _story(unit: str, period: str) -> float:
+    """A rate shift of the story communes: improvers start 12 points behind and close the gap over three
+    months from STORY_FROM; sliders lose 10 points over the same months."""
+    if unit not in IMPROVERS and unit not in SLIDERS:
+        return 0.0
+    y, m = periods.parse(period)
+    y0, m0 = periods.parse(STORY_FROM)
+    step = min(max((y - y0) * 12 + (m - m0) + 1, 0), 3) / 3  # 0 before, 1/3, 2/3, 1
+    return -0.12 * (1 - step) if unit in IMPROVERS else -0.10 * step
 
 
 def _department_values(area: _Area, volume: float, t: int, period: str) -> dict[str, int]:

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, and_, case, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.errors import Invalid, Refused
 from services import audit, passwords, permissions
 from services.clock import setting, utcnow
-from domain.errors import Invalid, Refused
-from storage.retry import in_transaction
 from services.sample_mode import sample_only
 from services.sessions import new_session, resume, sign_out  # noqa: F401 - the auth API in one place
 from storage import models
 from storage.db import session_factory
+from storage.retry import in_transaction
 
 log = logging.getLogger("p06.auth")
 

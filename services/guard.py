@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Engine, select
 
-from services import audit
 from domain.errors import Refused
+from services import audit
+from services.clock import utcnow
 from services.lock_state import LockRules, states_in
 from services.permissions import Actor, check, matrix
-from services.clock import utcnow
 from storage import models
 
 log = logging.getLogger("p06.access")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from services import audit
 from domain.errors import Invalid
+from services import audit
 from services.guard import authorize
 from services.permissions import Actor
 from services.visibility import view_scope

@@ -15,9 +15,9 @@ import datetime as dt
 from sqlalchemy import Engine
 
 from domain import periods
+from domain.errors import Invalid
 from services import audit
 from services.clock import utcnow
-from domain.errors import Invalid
 from services.guard import authorize
 from services.lock_state import PUBLISHED, LockState, is_locked, lock_state, lock_states  # noqa: F401
 from services.permissions import Actor

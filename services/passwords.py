@@ -22,8 +22,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.text import unaccent
 from domain.errors import PasswordRejected
+from domain.text import unaccent
 
 COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 MIN_LENGTH_FLOOR = 12

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from services import audit
 from services.clock import setting, utcnow
 from services.permissions import Actor
-from storage.retry import in_transaction
 from services.sample_mode import sample_only
 from storage import models
 from storage.db import session_factory
+from storage.retry import in_transaction
 
 TOKEN_BYTES = 32
 # last_seen_at is written at most this often, so that every page rerun is not a database write.

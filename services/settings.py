@@ -28,10 +28,10 @@ from sqlalchemy import Engine, delete, select
 
 import i18n
 from domain import settings as settings_mod
+from domain.errors import Invalid
 from metrics.config import FLAG_RULES, MetricsConfig
 from services import audit
 from services.clock import utcnow
-from domain.errors import Invalid
 from services.guard import authorize
 from services.permissions import Actor
 from storage import models

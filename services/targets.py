@@ -9,9 +9,9 @@ import math
 
 from sqlalchemy import Engine, select
 
+from domain.errors import Invalid
 from services import audit
 from services.clock import utcnow
-from domain.errors import Invalid
 from services.guard import authorize
 from services.permissions import Actor
 from storage import models

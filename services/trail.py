@@ -9,9 +9,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 import i18n
+from domain.errors import Invalid
 from services import audit
 from services.clock import setting
-from domain.errors import Invalid
 from services.exports import record_export
 from services.guard import authorize
 from services.permissions import Actor

@@ -17,11 +17,11 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, select
 
+from domain.errors import Invalid
 from domain.registry import load_registry
 from domain.units import UnitSpec, province_units_from_package
 from services import audit
 from services.clock import utcnow
-from domain.errors import Invalid
 from services.guard import authorize
 from services.permissions import Actor
 from storage import models

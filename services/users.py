@@ -23,10 +23,10 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from domain.errors import Invalid, Refused
 from services import audit, passwords, permissions
 from services.auth import valid_username
 from services.clock import setting, utcnow
-from domain.errors import Invalid, Refused
 from services.guard import authorize, refuse
 from services.permissions import Actor
 from services.sessions import end_sessions, units_of

@@ -16,7 +16,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from services.guard import authorize, province_codes
-from services.permissions import Actor, scope as cell
+from services.permissions import Actor
+from services.permissions import scope as cell
 
 
 @dataclass(frozen=True)

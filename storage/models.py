@@ -334,6 +334,25 @@ class FlagFollowUp(Base):
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The follow-up queue (issue 12): when the unit is to have improved, the reminder letter sent, the cause
+    # the unit reports (services.followups.CAUSES) with its own words.
+    due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    letter_no: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    letter_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    cause: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    cause_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class UnitLeader(Base):
+    """The responsible leader of a unit, to whom its follow-ups are assigned: name and position, kept per
+    unit and editable by the standing agency."""
+
+    __tablename__ = "unit_leader"
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    position: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    updated_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 # --- steering documents, tasks and pilot models (migration 0005) ------------------------------------
@@ -451,6 +470,7 @@ __all__ = [
     "Base",
     "ColumnMapping",
     "FlagFollowUp",
+    "UnitLeader",
     "PeriodLock",
     "UnitBoundary",
     "UserSession",

@@ -13,7 +13,7 @@ from services.demo import DEMO_PASSWORD
 from testkit.project import APP
 
 TIMEOUT = 180
-# The first run on an empty database writes and loads the whole sample (2,866 workbooks) while the test
+# The first run on an empty database writes and loads the whole sample (2,894 workbooks) while the test
 # waits: about a minute on two cores with a cold workbook cache.
 SEED_TIMEOUT = 600
 

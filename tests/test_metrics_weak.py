@@ -7,12 +7,13 @@ import pytest
 import metrics
 from tests.metrics_province import province, vn
 
-OFF = {"missing": 0, "late": 0, "below_target": 0, "behind": 0, "bottom_of_peers": 0, "falling": 0}
+OFF = {"missing": 0, "late": 0, "large_shortfall": 0, "below_target": 0, "behind": 0, "bottom_of_peers": 0, "falling": 0}
 
 
 def _only(rule: str, **settings):
-    """The province with every rule off but `rule` (1 point each)."""
-    return province(weak_rule_points={**OFF, rule: 1}, **settings)
+    """The province with every rule off but `rule` (1 point each), and no bottleneck filtering (its own tests
+    are in test_metrics_impact.py)."""
+    return province(weak_rule_points={**OFF, rule: 1}, **{"weak_bottleneck_share": 0.0, **settings})
 
 
 def _reasons(result: metrics.WeakList) -> set[tuple]:
@@ -82,11 +83,12 @@ def test_history_is_bounded_by_a_setting():
     assert metrics.weak_localities(inputs, "2025-05").units.set_index("unit_code").loc["D1", "months_flagged"] == 2
 
 
-def test_ranked_by_points_with_every_reason_listed():
-    result = metrics.weak_localities(province(), "2025-07", as_of=vn(2025, 9, 1))
+def test_ranked_by_share_of_the_shortfall_then_points_with_every_reason_listed():
+    result = metrics.weak_localities(province(weak_bottleneck_share=0.0), "2025-07", as_of=vn(2025, 9, 1))
     units = result.units
     assert list(units["rank"]) == list(range(1, len(units) + 1))
-    assert units["points"].is_monotonic_decreasing
+    key = list(zip(-units["top_weight"].fillna(0), -units["points"]))
+    assert key == sorted(key)
     c1 = units.set_index("unit_code").loc["C1"]
     mine = result.reasons[result.reasons["unit_code"] == "C1"]
     assert c1["n_reasons"] == len(mine) and c1["points"] == mine["points"].sum()

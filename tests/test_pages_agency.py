@@ -77,6 +77,18 @@ def test_the_weak_list_is_the_metrics_list_and_the_filters_narrow_it(sample):
     assert at.title[0].value == "Đơn vị yếu"
     expected = metrics.weak_localities(inputs_of(sample), LATEST, as_of=now_utc()).units
     names = names_of(sample)
+    # By default: the units to push this month (high severity), in the metrics' order.
+    high = expected[expected["severity"] == "high"]
+    table = at.dataframe[0].value
+    assert 0 < len(table) == len(high) < len(expected)
+    assert list(table["Đơn vị"]) == [f"{r}. {names[c]}" for r, c in zip(high["rank"], high["unit_code"])]
+    assert at.expander[1].label.startswith("Điểm nghẽn chung của tỉnh (")
+    assert "130/130 xã, phường chưa đạt chỉ tiêu" in " ".join(m.value for m in at.markdown)
+    assert any(e.label.startswith("Số còn thiếu so với chỉ tiêu ở các chỉ tiêu khác") for e in at.expander)
+    assert "đơn vị chiếm 80% số hồ sơ trực tuyến còn thiếu so với chỉ tiêu" in " ".join(m.value for m in at.markdown)
+    assert any(c.value.startswith("So với tháng trước: ") for c in at.caption)
+    # The rest is one click away.
+    at.toggle(key="weak_all").set_value(True).run()
     table = at.dataframe[0].value
     assert len(table) == len(expected)
     assert list(table["Đơn vị"][:5]) == [f"{r}. {names[c]}" for r, c in zip(expected["rank"][:5], expected["unit_code"][:5])]
@@ -84,6 +96,8 @@ def test_the_weak_list_is_the_metrics_list_and_the_filters_narrow_it(sample):
     assert table.iloc[0]["Mức độ"] == {"high": "▲▲ Cao", "medium": "▲ Trung bình", "low": "△ Thấp"}[first["severity"]]
     assert table.iloc[0]["Bị nêu liên tiếp"].startswith(f"{first['months_flagged']} tháng (từ ")
     assert f"**{len(expected)}** đơn vị cần đôn đốc, Tháng 10/2026" in at.markdown[0].value
+    assert table.iloc[0]["So với tháng trước"] in ("Mới bị nêu", "Có cải thiện") or table.iloc[0]["So với tháng trước"].startswith("Vẫn bị nêu (")
+    assert table.iloc[0]["Số còn thiếu (chỉ tiêu chính)"].startswith("còn thiếu ")
 
     at.button_group(key="weak_level").set_value("department").run()
     departments = expected[expected["level"] == "department"]
@@ -108,17 +122,19 @@ def test_the_reasons_are_sentences_from_the_catalog(sample):
     at = open_page("pages/weak.py", STANDING)
     reasons = metrics.weak_localities(inputs_of(sample), LATEST, as_of=now_utc()).reasons
     unit = at.selectbox(key="weak_unit").value
-    bullets = at.markdown[2].value.splitlines()
+    head = next(i for i, m in enumerate(at.markdown) if " bị nêu " in m.value and m.value.startswith("**"))
+    bullets = at.markdown[head + 1].value.splitlines()
     assert len(bullets) == int((reasons["unit_code"] == unit).sum())
     assert all(b.startswith("- ") for b in bullets)
-    assert any("thấp hơn chỉ tiêu" in b or "xếp thứ" in b or "giảm" in b or "Nộp muộn" in b for b in bullets)
+    assert any("thấp hơn chỉ tiêu" in b or "xếp thứ" in b or "giảm" in b or "Nộp muộn" in b or "còn thiếu" in b for b in bullets)
     assert not any("below" in b or "nan" in b for b in bullets)
 
 
 def test_a_followup_is_saved_with_who_and_when_and_shown(sample):
     at = open_page("pages/weak.py", STANDING)
-    unit = at.dataframe[0].value.iloc[1]["Đơn vị"]  # "2. Xã …"
-    code = metrics.weak_localities(inputs_of(sample), LATEST, as_of=now_utc()).units.iloc[1]["unit_code"]
+    unit = at.dataframe[0].value.iloc[1]["Đơn vị"]  # "5. Xã …": the second unit to push this month
+    flagged = metrics.weak_localities(inputs_of(sample), LATEST, as_of=now_utc()).units
+    code = flagged[flagged["severity"] == "high"].iloc[1]["unit_code"]
     at.selectbox(key="weak_unit").select(code).run()
     radio = next(r for r in at.radio if r.key and r.key.startswith("weak_new_status_"))
     radio.set_value("notified")
@@ -167,7 +183,7 @@ def test_a_viewer_sees_the_flags_without_the_agencys_notes(sample):
 
 def test_the_standing_agency_exports_the_list(sample):
     at = open_page("pages/weak.py", STANDING)
-    assert {b.key for b in at.get("download_button")} == {"weak_download_csv", "weak_download_xlsx"}
+    assert {b.key for b in at.get("download_button")} == {"weak_download_csv", "weak_download_xlsx", "weak_letter", "weak_letters_all"}
 
 
 def test_the_weak_page_speaks_english(sample):

@@ -41,6 +41,7 @@ FOLLOWUP = {
     "notified": Badge("✉", "access.followup_status.notified", "#fde0b6"),
     "improving": Badge("↗", "access.followup_status.improving", "#dbe9f6"),
     "resolved": Badge("✔", "access.followup_status.resolved", "#d9f0d3"),
+    "no_change": Badge("✖", "access.followup_status.no_change", "#e0e0e0"),
 }
 
 

@@ -180,3 +180,69 @@ def ensure_ready(auto_sample: bool, progress) -> dict | None:
 
             return seed_sample(eng, progress=progress)
     return None
+
+
+# --- the units to push (issue 12): what changed since last month, province-wide bottlenecks ------------
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def weak_changes_on(key: DataKey, period: str, day: dt.date) -> pd.DataFrame:
+    """metrics.flag_changes between the month and the one before, judged on local date `day`."""
+    from domain import periods as periods_mod
+
+    before = periods_mod.add(period, -1)
+    return metrics.flag_changes(weak_localities_on(key, period, day), weak_localities_on(key, before, day))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def bottlenecks(key: DataKey, period: str) -> pd.DataFrame:
+    """metrics.bottlenecks of the month (every level and indicator with a shortfall)."""
+    return metrics.bottlenecks(_inputs(key), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def reminder_letter(key: DataKey, period: str, unit_code: str, day: dt.date, lang: str) -> tuple[str, bytes]:
+    """The reminder letter (reports.letter) to one unit for the month, as (file name, .docx bytes): province
+    data, the same for every reader who may export it."""
+    from reports import letter
+    from reports.content import place_name
+    from ui import weak_view
+
+    inputs = _inputs(key)
+    units_ = units(key).set_index("code")
+    info = units_.loc[unit_code]
+    province = units_.loc[info["province_code"]] if info["province_code"] in units_.index else pd.Series({"name_vi": "", "code": ""})
+    names = {i.code: i.name(lang) for i in registry(key).indicators}
+    reasons = weak_localities_on(key, period, day).reasons
+    # The figures' table already says what is short of target; the letter lists the other reasons.
+    reasons = reasons[(reasons["unit_code"] == unit_code) & ~reasons["rule"].isin(["large_shortfall", "below_target", "behind"])]
+    sentences = weak_view.reason_sentences(reasons, names, lang,
+                                           int(settings(key)["weak_falling_months"])).get(unit_code, [])
+    content = letter.letter_content(
+        metrics.shortfall(inputs, period), unit_code, unit_name=info["name_vi" if lang == "vi" else "name_en"],
+        unit_level=info["level"], period=period, province_name=province.get("name_vi" if lang == "vi" else "name_en", ""),
+        place=place_name(province, lang), indicator_names=names, lang=lang,
+        deadline=letter.default_deadline(period, int(settings(key)["deadline_day"])), reasons=sentences,
+        synthetic=_only_sample(key))
+    return letter.filename(unit_code, period, lang), letter.build_letter(content)
+
+
+def _only_sample(key: DataKey) -> bool:
+    from reports.pack import only_sample
+    from storage import frames
+
+    return only_sample(frames.submissions(engine()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reminder_letters_zip(key: DataKey, period: str, unit_codes: tuple[str, ...], day: dt.date, lang: str) -> bytes:
+    """The reminder letters to several units (the month's list to push), one .docx each, in a .zip."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for code in unit_codes:
+            name, content = reminder_letter(key, period, code, day, lang)
+            z.writestr(name, content)
+    return out.getvalue()

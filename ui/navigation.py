@@ -23,6 +23,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/map.py", "ban-do", "leaders.nav.map", ":material/map:", "nav.section_main"),
     PageSpec("pages/trends.py", "xu-huong", "leaders.nav.trends", ":material/trending_up:", "nav.section_main"),
     PageSpec("pages/submissions.py", "nop-so-lieu", "submissions.title", ":material/upload_file:", "nav.section_main"),
+    PageSpec("pages/league.py", "bang-xep-hang", "league.title", ":material/format_list_numbered:", "nav.section_main"),
     PageSpec("pages/weak.py", "don-vi-yeu", "weak.title", ":material/report:", "nav.section_agency"),
     PageSpec("pages/tasks.py", "nhiem-vu", "tasks.title", ":material/task_alt:", "nav.section_agency"),
     PageSpec("pages/reports.py", "bao-cao-thang", "reports.page.title", ":material/summarize:", "nav.section_agency"),

@@ -67,19 +67,35 @@ def _shown(key: DataKey, period: str, level: str, indicator: str, show: str, lan
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def draw_bars(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
-              allowed: frozenset[str] | None = None) -> None:
+def _bars(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
+          allowed: frozenset[str] | None = None):
+    """The bar chart's figure and the unit code of each bar label (for the drill-through)."""
     rows, gap_after, hidden = _shown(key, period, level, indicator, show, lang, allowed)
-    everything = ranking(key, period, level, indicator, lang, allowed)
     if rows.empty:
-        st.info(i18n.t("leaders.localities.no_data", lang))
-        return
+        return None, {}
     fig = charts.ranked_bars(rows, lang, gap_label=i18n.t("charts.gap_rows", lang, count=hidden) if gap_after else None,
                              gap_after=gap_after)
-    st.plotly_chart(fig, config=charts.CONFIG)
+    return fig, dict(zip(rows["label"], rows["unit_code"]))
+
+
+def draw_bars(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
+              allowed: frozenset[str] | None = None) -> None:
+    """The ranked bars; clicking a bar opens that unit's profile for the same month (issue 12)."""
+    fig, codes = _bars(key, period, level, indicator, show, lang, allowed)
+    everything = ranking(key, period, level, indicator, lang, allowed)
+    if fig is None:
+        st.info(i18n.t("leaders.localities.no_data", lang))
+        return
+    event = st.plotly_chart(fig, config=charts.CONFIG, on_select="rerun", selection_mode="points",
+                            key=f"localities_bars_{level}_{indicator}")
+    st.caption(i18n.t("push.drill.bars_hint", lang))
     missing = everything[everything["value"].isna()]
     if len(missing):
         st.caption(i18n.t("leaders.localities.without_figures", lang, count=len(missing), names=", ".join(missing["name"])))
+    points = event.selection.points if event and event.selection else []
+    code = next((codes.get(p.get("y")) for p in points if codes.get(p.get("y"))), None)
+    if code is not None:
+        st.switch_page("pages/unit_profile.py", query_params={"unit": code, "period": period})
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -10,6 +10,7 @@ import streamlit as st
 
 import i18n
 from domain import periods as periods_mod
+from metrics.config import FLAG_RULES
 from presentation import numbers
 from ui import charts, data
 from ui.cards import Card, card_grid, md_escape, status_counts_markdown
@@ -223,7 +224,7 @@ def changes(key: DataKey, period: str, lang: str, allowed: frozenset[str] | None
     before = common.within(data.weak_localities_on(key, prev_period, today).units, allowed) if comparable_flags else now.iloc[0:0]
     new = now[~now["unit_code"].isin(before["unit_code"])] if comparable_flags else now.iloc[0:0]
     cleared = before[~before["unit_code"].isin(now["unit_code"])]
-    rule_names = {r: i18n.t(f"metrics.rule.{r}", lang) for r in ("missing", "late", "below_target", "behind", "bottom_of_peers", "falling")}
+    rule_names = {r: i18n.t(f"metrics.rule.{r}", lang) for r in FLAG_RULES}
 
     def flag_line(r) -> str:
         rules = ", ".join(rule_names.get(x, x) for x in str(r.rules).split(",") if x)

@@ -10,9 +10,9 @@ import streamlit as st
 import i18n
 from domain.errors import ServiceError
 from domain.text import fold
+from domain.units import valid_mask
 from services import units as units_service
 from ui import data, filters
-from domain.units import valid_mask
 from ui.views.admin import flash
 
 LEVELS = ("province", "district", "commune", "department")
