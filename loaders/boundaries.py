@@ -161,7 +161,7 @@ def load_boundaries(engine: Engine, geojson: bytes, source: str = "", dry_run: b
             bump_data_version(session)
         report.stored = len(shapes)
     with engine.connect() as conn:
-        have = set(conn.execute(select(models.UnitBoundary.unit_code)).scalars())
+        have = set(conn.execute(select(models.UnitBoundary.unit_code).where(models.UnitBoundary.approximate.is_(False))).scalars())
     have |= set(shapes)
     matched_levels = {index.units[c].level for c in shapes}
     report.without_shape = [

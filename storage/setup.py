@@ -33,6 +33,9 @@ def init_db(engine: Engine, units: Iterable[UnitSpec] | None = None, registry: R
             upsert_default_targets(session, registry, province)
         if session.get(models.Counter, "data_version") is None:
             session.add(models.Counter(name="data_version", value=1))
+    from storage.shapes import store_approximate_shapes  # here: storage.shapes builds on this module
+
+    store_approximate_shapes(engine)
     return counts(engine)
 
 
@@ -44,6 +47,9 @@ def ensure_db(engine: Engine) -> bool:
         migrate.upgrade(engine)
     with engine.connect() as conn:
         if conn.execute(select(models.Unit.code).limit(1)).first() is not None:
+            from storage.shapes import ensure_approximate_shapes
+
+            ensure_approximate_shapes(engine)  # an installation set up before the shapes existed
             return False
     init_db(engine)
     return True
