@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from services import permissions
 from ui import data, filters, lang
 from ui.views import common, localities, maps
 
@@ -34,4 +35,5 @@ indicator = filters.indicator_picker("map_indicator", data.registry(key), langua
 colour_by = filters.choice("map_colour", maps.COLOUR_BY, param="colour", label=t("leaders.map.colour_by"),
                            format_func=lambda c: t(f"leaders.map.colour_{c}"), widget="segmented", container=middle[1])
 st.caption(common.as_of_caption(key, language))
-maps.draw_map(key, period, level, indicator, colour_by, language, allowed)
+maps.draw_map(key, period, level, indicator, colour_by, language, allowed,
+              clickable="unit_profile" in permissions.pages_for(actor.role if actor else None))
