@@ -375,6 +375,28 @@ def test_a_click_on_a_shape_opens_the_units_profile_for_the_same_month():
     assert picked_unit(Event()) is None
 
 
+def test_a_deployment_of_several_provinces_maps_the_country_then_one_province(monkeypatch, sample_copy_url):
+    from services import units as unit_service
+
+    engine = make_engine(sample_copy_url)
+    unit_service.import_province(engine, ADMIN, "12")  # Lai Châu beside Nghệ An: 38 communes, approximate shapes
+    engine.dispose()
+    at = open_page(monkeypatch, sample_copy_url, PAGES["map"], {"period": "2026-10"})
+    assert at.button_group(key="map_level").value == "province"
+    layers = _layers(at)
+    assert "40" in {p["unit_code"] for p in layers["units"]["data"]}
+    assert len(layers["province"]["data"]) >= 34  # every province's outline, held or not
+    assert any(i18n.t("map.click_province", "vi") in c.value for c in at.caption)
+    # What a click on Nghệ An does (the click itself: tests/test_browser_map.py): its communes, only its own.
+    at.session_state["map_level"] = "commune"
+    at.session_state["map_province"] = "40"
+    at.run()
+    assert not at.exception
+    assert len({p["unit_code"] for p in _layers(at)["units"]["data"]}) == 130
+    at.selectbox(key="map_province").select("12").run()
+    assert all(p["unit_code"] not in {"16681"} for p in _layers(at)["units"]["data"])
+
+
 @pytest.mark.skipif(not BOUNDARIES.exists(), reason=f"the GADM test file is not at {BOUNDARIES}")
 def test_map_draws_loaded_boundaries_and_says_which_it_shows(monkeypatch, sample_copy_url):
     from loaders.boundaries import load_boundaries

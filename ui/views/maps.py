@@ -13,6 +13,7 @@ Clicking a shape opens the unit's profile for the same month.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +35,7 @@ from ui.theme import status_style, status_text
 from ui.views import common
 
 MAP_LEVELS = ("former_district", "commune")
+NATIONAL_LEVEL = "province"  # the 34 provinces, in a deployment that holds several
 COLOUR_BY = ("status", "value")
 HEIGHT = 560
 LABEL_PX = 12  # label font size
@@ -63,6 +65,12 @@ def outline(province_code: str | None) -> list[list[list[list[float]]]]:
     """The province outline (Natural Earth, committed) as pydeck polygons; none for an unknown province."""
     geom = domain_shapes.province_outlines().get(province_code or "")
     return geo.polygons(shapely.geometry.mapping(geom), tolerance=0.002) if geom is not None else []
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def province_geojson() -> dict[str, dict]:
+    """Province code -> its outline as a GeoJSON geometry (the national view's shapes)."""
+    return {c: shapely.geometry.mapping(g) for c, g in domain_shapes.province_outlines().items()}
 
 
 @dataclass(frozen=True)
@@ -113,10 +121,14 @@ def _label_point(geoms: list) -> tuple[float, float, float]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: str, lang: str,
-             allowed: frozenset[str] | None = None, narrow: bool = False) -> MapData:
+             allowed: frozenset[str] | None = None, narrow: bool = False, focus: str | None = None) -> MapData:
+    """What the map draws. `focus`: in a deployment of several provinces, the province whose units are
+    drawn (level commune or former_district); at level "province" every province is drawn."""
     k = common.within(data.kpis(key, period, level), allowed)
     rows = k[k["indicator_code"] == indicator]
     units = data.units(key)
+    if focus and level != NATIONAL_LEVEL:
+        rows = rows[rows["unit_code"].map(units.set_index("code")["province_code"]) == focus]
     by_code = units.set_index("code")
     spec = _shape_units(units[units["level"].isin(["district", "commune"])])
     names = common.unit_names(key, lang)
@@ -132,21 +144,25 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
             return geo.ramp_colour(float(r.value), lo, hi)
         return geo.hex_rgb(status_style(r.status if colour_by == "status" else "no_data").colour, 230)
 
+    national = {c: [StoredShape(g, False, "Natural Earth")] for c, g in province_geojson().items()}
     polygons, circles, labels, points = [], [], [], []
     approximate = imported = placed = 0
     sources: set[str] = set()
     unplaced = []
     for r in rows.sort_values("unit_code").itertuples():
-        parts = domain_shapes.shape_in_month(r.unit_code, stored, spec, day) if r.unit_code in spec else []
+        if level == NATIONAL_LEVEL:
+            parts = national.get(r.unit_code, [])
+        else:
+            parts = domain_shapes.shape_in_month(r.unit_code, stored, spec, day) if r.unit_code in spec else []
         if not parts:
             unplaced.append(r)
             continue
         is_approx = any(p.approximate for p in parts)
         approximate += is_approx
-        imported += not is_approx
+        imported += not is_approx and level != NATIONAL_LEVEL
         sources.update(p.source for p in parts if not p.approximate and p.source)
         rings = [poly for p in parts for poly in geo.polygons(p.geometry)]
-        row = {**_tooltip_row(r, names, lang, is_approx), "fill": fill(r)}
+        row = {**_tooltip_row(r, names, lang, is_approx if level != NATIONAL_LEVEL else False), "fill": fill(r)}
         polygons += [{**row, "polygon": poly} for poly in rings]
         points += [(lat, lon) for poly in rings for lon, lat in poly[0]]
         lon, lat, area = _label_point([to_shape(p.geometry) for p in parts])
@@ -174,6 +190,10 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
                 for p in domain_shapes.shape_in_month(code, stored, spec, DISTRICTS_UNTIL):
                     context += [{"polygon": poly[0]} for poly in geo.polygons(p.geometry)]
     province_codes = sorted(set(units.loc[units["level"] == "province", "code"]))
+    if level == NATIONAL_LEVEL:
+        province_codes = sorted(domain_shapes.province_outlines())  # the whole country, held or not
+    elif focus:
+        province_codes = [focus]
     province = [{"polygon": poly[0]} for code in province_codes for poly in outline(code)]
     points += [(lat, lon) for p in province for lon, lat in p["polygon"]]
     table = pd.DataFrame({
@@ -235,7 +255,7 @@ def deck(m: MapData, level: str) -> pdk.Deck:
 
 def picked_unit(event) -> str | None:
     """The unit code of the shape (or circle) a click selected, if any."""
-    selection = getattr(event, "selection", None) or {}
+    selection = (event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)) or {}
     objects = selection.get("objects", {}) if isinstance(selection, dict) else getattr(selection, "objects", {})
     for layer in (UNITS_LAYER, "placed"):
         for obj in objects.get(layer) or []:
@@ -258,19 +278,34 @@ def source_caption(m: MapData, lang: str) -> str:
     return " ".join(parts)
 
 
+def _open_province(pick_key: str, sub_level: str) -> None:
+    """A click on a province in the national view: that province's units on the map."""
+    code = picked_unit(st.session_state.get(pick_key))
+    if code:
+        st.session_state["map_level"] = sub_level
+        st.session_state["map_province"] = code
+
+
 def draw_map(key: DataKey, period: str, level: str, indicator: str, colour_by: str, lang: str,
-             allowed: frozenset[str] | None = None, clickable: bool = True) -> None:
+             allowed: frozenset[str] | None = None, clickable: bool = True, focus: str | None = None,
+             sub_level: str = "commune") -> None:
+    """The map, legend, sources and list. A click opens the unit's profile for the month; in the
+    national view (level "province") it opens that province's map at `sub_level`."""
     # The view is framed on the server, which does not know the window's width: a phone says so in its
     # user agent ("Mobi"), and gets the whole province in a narrower, lower map.
     narrow = "Mobi" in (st.context.headers.get("User-Agent") or "")
     height = NARROW_HEIGHT if narrow else HEIGHT
-    m = map_data(key, period, level, indicator, colour_by, lang, allowed, narrow)
+    m = map_data(key, period, level, indicator, colour_by, lang, allowed, narrow, focus)
     if not (m.polygons or m.circles):
         st.info(i18n.t("leaders.map.nothing", lang))
         return
     if m.approximate:
         st.markdown(f":orange-badge[:material/draw: {i18n.t('map.approximate_badge', lang)}]")
-    if clickable:
+    if level == NATIONAL_LEVEL:
+        pick_key = f"map_pick_{period}_{level}"
+        st.pydeck_chart(deck(m, level), height=height, on_select=functools.partial(_open_province, pick_key, sub_level),
+                        selection_mode="single-object", key=pick_key)
+    elif clickable:
         event = st.pydeck_chart(deck(m, level), height=height, on_select="rerun", selection_mode="single-object",
                                 key=f"map_pick_{period}_{level}")
         unit = picked_unit(event)
@@ -283,6 +318,9 @@ def draw_map(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     else:
         swatches = "".join(f'<span style="display:inline-block;width:2.2em;height:0.9em;background:{c}"></span>' for c in geo.RAMP)
         st.markdown(f"{common.pct(m.lo, lang)} {swatches} {common.pct(m.hi, lang)}", unsafe_allow_html=True)
-    st.caption(source_caption(m, lang) + (" " + i18n.t("map.click_hint", lang) if clickable else ""))
+    if level == NATIONAL_LEVEL:
+        st.caption(i18n.t("map.source_national", lang) + " " + i18n.t("map.click_province", lang))
+    else:
+        st.caption(source_caption(m, lang) + (" " + i18n.t("map.click_hint", lang) if clickable else ""))
     st.markdown(f"**{i18n.t('leaders.map.list', lang, count=len(m.table))}**")
     st.dataframe(m.table, hide_index=True, width="stretch", height=min(36 + 35 * len(m.table), 400))
