@@ -160,10 +160,6 @@ def approximate_shapes(units: Iterable[ShapeUnit]) -> dict[str, shapely.Geometry
     return out
 
 
-def units_by_code(units: Iterable[ShapeUnit]) -> dict[str, ShapeUnit]:
-    return {u.code: u for u in units}
-
-
 def shape_in_month(code: str, shapes: Mapping[str, object], units: Mapping[str, ShapeUnit], day: dt.date) -> list:
     """The parts that make up unit `code` on `day`: its own shape plus those of the units merged into it
     before that day (Cửa Lò into Vinh from 12/2024), followed down the chain. Shapes are opaque here."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import struct
 import sys
 from pathlib import Path
 

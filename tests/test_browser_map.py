@@ -124,3 +124,55 @@ def test_a_click_on_a_shape_opens_that_units_profile_for_the_same_month(server, 
         assert "Hồ sơ đơn vị" in page.inner_text("h1")
     finally:
         ctx.close()
+
+
+@pytest.fixture(scope="module")
+def national_server(tmp_path_factory, _backends, _pg_reason, _templates):
+    """The sample with a second province (Lai Châu, no figures yet): the map starts with the country."""
+    from services import units as unit_service
+    from services.permissions import Actor
+    from storage.db import make_engine
+
+    backend = _backends["sqlite"]
+    url = backend.clone(_templates.get(backend, "sample"), "browser_map_national")
+    engine = make_engine(url)
+    unit_service.import_province(engine, Actor("quan.tri", "admin"), "12")
+    engine.dispose()
+    with streamlit_server(url, tmp_path_factory.mktemp("national")) as base:
+        yield base
+    backend.drop(url)
+
+
+def _pixel_of(lon: float, lat: float, box: dict) -> tuple[float, float]:
+    """Where (lon, lat) is drawn in the national view: the view the page frames (ui/views/maps.py) for
+    the 34 outlines, projected as deck.gl does."""
+    from domain import shapes
+    from ui import geo
+    from ui.views import maps
+
+    points = [(lat_, lon_) for code in shapes.province_outlines() for poly in maps.outline(code) for lon_, lat_ in poly[0]]
+    view = geo.view(points, width_px=700, height_px=maps.HEIGHT)
+    cx, cy = geo._pixel(view["longitude"], view["latitude"], view["zoom"])
+    x, y = geo._pixel(lon, lat, view["zoom"])
+    return box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy)
+
+
+def test_the_national_view_opens_a_province_on_a_click(national_server, browser):
+    import shapely.ops
+
+    from domain import shapes
+
+    ctx, page, outside = _open(browser, f"{national_server}/ban-do?period=2026-10", viewport={"width": 1440, "height": 1000})
+    try:
+        assert i18n.t("map.click_province", "vi") in page.inner_text("body")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "ban-do-national-desktop.png"), full_page=True)
+        nghe_an = shapely.ops.polylabel(max(shapely.get_parts(shapes.province_outlines()["40"]), key=lambda p: p.area))
+        page.mouse.click(*_pixel_of(nghe_an.x, nghe_an.y, _canvas_box(page)))
+        page.wait_for_function("() => new URLSearchParams(location.search).get('mprov') === '40'", timeout=60_000)
+        wait_for_run(page)
+        wait_for_charts(page)
+        assert "130 đơn vị vẽ theo ranh giới gần đúng" in page.inner_text("body")
+        assert outside == []
+    finally:
+        ctx.close()
