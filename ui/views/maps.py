@@ -186,7 +186,7 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     context = []
     if level == "commune":  # the former districts as they were on the eve of the reform, for orientation
         for code, u in spec.items():
-            if u.level == "district" and (u.valid_to is None or u.valid_to >= DISTRICTS_UNTIL):
+            if u.level == "district" and (u.valid_to is None or u.valid_to >= DISTRICTS_UNTIL) and focus in (None, u.province_code):
                 for p in domain_shapes.shape_in_month(code, stored, spec, DISTRICTS_UNTIL):
                     context += [{"polygon": poly[0]} for poly in geo.polygons(p.geometry)]
     province_codes = sorted(set(units.loc[units["level"] == "province", "code"]))
