@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from domain.text import fold
 from loaders.matching import UnitIndex
 from storage import frames
-from storage.boundaries import replace_boundaries, units_with_boundaries
 from storage.db import Engine
+from storage.shapes import replace_boundaries, units_with_boundaries
 
 MAX_BYTES = 200 * 1024 * 1024
 _CODE_KEYS = {"code", "ma", "ma dvhc", "unit code", "ma don vi", "ma huyen", "ma xa", "ward code", "district code", "gso code"}
@@ -147,7 +147,7 @@ def load_boundaries(engine: Engine, geojson: bytes, source: str = "", dry_run: b
     report.unmatched.sort(key=lambda u: u["feature"])
     if not dry_run and shapes:
         report.stored = replace_boundaries(engine, {code: geometry for code, (_, geometry) in shapes.items()}, source)
-    have = units_with_boundaries(engine) | set(shapes)
+    have = units_with_boundaries(engine, approximate=False) | set(shapes)  # computed shapes do not count
     matched_levels = {index.units[c].level for c in shapes}
     report.without_shape = [
         {"unit_code": u.code, "unit_name": u.name_vi}

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from services import audit
 from storage import models
 from storage.db import session_factory
-from storage.setup import bump_data_version
+from storage.version import bump_data_version
 
 SAMPLE_USER = "sample"
 D = dt.date

@@ -23,7 +23,7 @@ from services.lock_state import PUBLISHED, LockState, is_locked, lock_state, loc
 from services.permissions import Actor
 from storage import models
 from storage.db import session_factory
-from storage.setup import bump_data_version
+from storage.version import bump_data_version
 
 
 def _period(period: str) -> str:

@@ -36,7 +36,7 @@ from services.guard import authorize
 from services.permissions import Actor
 from storage import models
 from storage.db import session_factory
-from storage.setup import bump_data_version
+from storage.version import bump_data_version
 
 log = logging.getLogger("p06.settings")
 

@@ -40,7 +40,7 @@ from services.permissions import Actor
 from services.visibility import view_scope
 from storage import models
 from storage.db import session_factory
-from storage.setup import bump_data_version
+from storage.version import bump_data_version
 
 KINDS = ("directive", "plan", "official_letter", "conclusion_notice")
 REPORTED = ("not_started", "in_progress", "done")

@@ -26,7 +26,9 @@ from services.guard import authorize
 from services.permissions import Actor
 from storage import models
 from storage.db import session_factory
-from storage.setup import bump_data_version, upsert_default_targets, upsert_units
+from storage.setup import upsert_default_targets, upsert_units
+from storage.shapes import store_approximate_shapes
+from storage.version import bump_data_version
 
 ACTION = "configure"
 CHUNK = 25
@@ -83,4 +85,5 @@ def import_province(engine: Engine, actor: Actor | None, province_code: str, *,
         audit.record(session, actor, ACTION, f"province/{province.code}", "ok",
                      {"op": "import_province", "province": province.code, "name": province.name_vi,
                       "communes": len(communes), "targets": targets}, now=now)
+    store_approximate_shapes(engine)  # the new communes' approximate shapes for the map
     return {"province": province.code, "name_vi": province.name_vi, "communes": len(communes)}

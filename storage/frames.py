@@ -241,11 +241,12 @@ def metric_frames(engine: Engine, province_code: str | None = None, first: str |
 
 
 def load_boundaries(engine: Engine, unit_codes: Iterable[str] | None = None) -> pd.DataFrame:
-    """Unit polygons for the map: unit_code, geometry (a GeoJSON geometry object, parsed), source."""
+    """Unit polygons for the map: unit_code, geometry (a GeoJSON geometry object, parsed), source,
+    approximate (computed at setup rather than imported from a boundary file)."""
     b = models.UnitBoundary
-    stmt = select(b.unit_code, b.geometry, b.source).order_by(b.unit_code)
+    stmt = select(b.unit_code, b.geometry, b.source, b.approximate).order_by(b.unit_code)
     if unit_codes is not None:
         stmt = stmt.where(b.unit_code.in_(list(unit_codes)))
-    df = _frame(engine, stmt, ["unit_code", "geometry", "source"])
+    df = _frame(engine, stmt, ["unit_code", "geometry", "source", "approximate"])
     df["geometry"] = df["geometry"].map(json.loads)
     return df

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -249,13 +250,15 @@ class ColumnMapping(Base):
 
 
 class UnitBoundary(Base):
-    """A unit's polygon for the map, as a GeoJSON geometry."""
+    """A unit's polygon for the map, as a GeoJSON geometry: imported from a boundary file, or
+    `approximate` (computed at setup from commune points, domain/shapes.py) until a file replaces it."""
 
     __tablename__ = "unit_boundary"
     unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code", ondelete="CASCADE"), primary_key=True)
     geometry: Mapped[str] = mapped_column(Text, nullable=False)  # GeoJSON geometry object
     source: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    approximate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())  # migration 0007
 
 
 # --- access control, period locks, audit, follow-ups (migration 0003) --------------------------------

@@ -33,6 +33,11 @@ def init_db(engine: Engine, units: Iterable[UnitSpec] | None = None, registry: R
             upsert_default_targets(session, registry, province)
         if session.get(models.Counter, "data_version") is None:
             session.add(models.Counter(name="data_version", value=1))
+    from storage.shapes import (
+        store_approximate_shapes,  # here: storage.shapes builds on this module
+    )
+
+    store_approximate_shapes(engine)
     return counts(engine)
 
 
@@ -44,6 +49,9 @@ def ensure_db(engine: Engine) -> bool:
         migrate.upgrade(engine)
     with engine.connect() as conn:
         if conn.execute(select(models.Unit.code).limit(1)).first() is not None:
+            from storage.shapes import ensure_approximate_shapes
+
+            ensure_approximate_shapes(engine)  # an installation set up before the shapes existed
             return False
     init_db(engine)
     return True
@@ -159,21 +167,3 @@ def upsert_default_targets(session: Session, registry: Registry, province_code: 
         )
         added += 1
     return added
-
-
-def _bump_statement():
-    from sqlalchemy import update
-
-    counter = models.Counter.__table__
-    return update(counter).where(counter.c.name == "data_version").values(value=counter.c.value + 1)
-
-
-_BUMP = _bump_statement()  # built once: every write runs it
-
-
-def bump_data_version(session: Session) -> None:
-    """Mark that what the dashboard shows has changed (read by every server process's cache key)."""
-    counter = models.Counter.__table__
-    result = session.connection().execute(_BUMP)
-    if result.rowcount == 0:
-        session.connection().execute(counter.insert(), {"name": "data_version", "value": 2})

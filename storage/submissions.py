@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage import models
 from storage.retry import in_transaction
-from storage.setup import bump_data_version
+from storage.version import bump_data_version
 
 
 @dataclass(frozen=True)

@@ -311,46 +311,94 @@ def _deck(at: AppTest) -> dict:
     return json.loads(decks[0].proto.json)
 
 
-def test_map_draws_district_areas_at_their_seats_without_any_base_map(monkeypatch, sample_url, computed):
+def _layers(at: AppTest) -> dict[str, dict]:
+    return {layer["id"]: layer for layer in _deck(at)["layers"]}
+
+
+def test_map_draws_district_areas_as_approximate_shapes_without_any_base_map(monkeypatch, sample_url, computed):
     at = open_page(monkeypatch, sample_url, PAGES["map"], {"period": "2026-10", "ind": "on_time_rate"})
     deck = _deck(at)
     assert "mapStyle" not in deck or deck["mapStyle"] == "__MAP_STYLE__"
     assert "mapProvider" not in deck and "cartocdn" not in json.dumps(deck)
-    layers = {layer["@@type"]: layer for layer in deck["layers"]}
-    assert set(layers) == {"ScatterplotLayer"}  # no boundaries loaded in the sample: circles at the seats
-    circles = layers["ScatterplotLayer"]["data"]
+    layers = _layers(at)
+    assert "placed" not in layers  # every unit has a shape on a fresh install: no circle
+    polygons = layers["units"]["data"]
     k = metrics.kpis(computed(sample_url), "2026-10", "former_district")
     k = k[k["indicator_code"] == "on_time_rate"]
-    assert len(circles) == len(k)
-    vinh = next(c for c in circles if c["name"] == "Thành phố Vinh")
+    assert {p["unit_code"] for p in polygons} == set(k["unit_code"])
+    vinh = next(p for p in polygons if p["name"] == "Thành phố Vinh")
     row = k.set_index("unit_code").loc["412"]
     assert vinh["value_text"] == f"Kết quả: {i18n.fmt_pct(row['value'], 'vi')}"
     assert vinh["status_text"] == status_text(row["status"], "vi")
+    assert vinh["rank_text"] == i18n.t("charts.rank_of", "vi", rank=int(row["rank"]), peers=int(row["peers"]))
+    assert vinh["kind_text"] == i18n.t("map.tooltip_approximate", "vi")
+    labels = {lb["text"] for lb in layers["labels"]["data"]}  # those that fit without overlapping
+    assert "Vinh" in labels and len(k) // 2 <= len(labels) <= len(k) and layers["province"]["data"]
     assert deck["views"][0]["@@type"] == "MapView"
-    assert any(c.value == i18n.t("leaders.map.seats", "vi") for c in at.caption)
+    assert any(i18n.t("map.approximate_badge", "vi") in m.value for m in at.markdown)
+    assert any(i18n.t("map.source_approximate", "vi", count=len(k)) in c.value for c in at.caption)
 
 
-def test_map_places_communes_around_their_former_district_and_says_so(monkeypatch, sample_url):
+def test_map_draws_one_shape_per_commune_with_the_former_districts_over_them(monkeypatch, sample_url):
     at = open_page(monkeypatch, sample_url, PAGES["map"], {"period": "2026-10"})
     at.button_group(key="map_level").set_value("commune").run()
-    circles = _deck(at)["layers"][0]["data"]
-    assert len(circles) == 130
-    assert len({(c["lat"], c["lon"]) for c in circles}) == 130
-    assert any(c.value == i18n.t("leaders.map.approximate", "vi") for c in at.caption)
+    layers = _layers(at)
+    assert len({p["unit_code"] for p in layers["units"]["data"]}) == 130
+    assert len(layers["former_districts"]["data"]) >= 20
     again = open_page(monkeypatch, sample_url, PAGES["map"], {"period": "2026-10", "level": "commune"})
-    assert [(c["lat"], c["lon"]) for c in _deck(again)["layers"][0]["data"]] == [(c["lat"], c["lon"]) for c in circles]
+    assert _layers(again)["units"]["data"] == layers["units"]["data"]
+
+
+def test_map_before_the_merger_draws_cua_lo_apart_from_vinh(monkeypatch, sample_url):
+    at = open_page(monkeypatch, sample_url, PAGES["map"], {"period": "2024-06"})
+    codes = {p["unit_code"] for p in _layers(at)["units"]["data"]}
+    assert len(codes) == 21 and "413" in codes
 
 
 def test_map_colours_by_value_when_asked(monkeypatch, sample_url):
     at = open_page(monkeypatch, sample_url, PAGES["map"], {"period": "2026-10", "colour": "status"})
-    by_status = {tuple(c["fill"]) for c in _deck(at)["layers"][0]["data"]}
+    by_status = {tuple(c["fill"]) for c in _layers(at)["units"]["data"]}
     at.button_group(key="map_colour").set_value("value").run()
-    by_value = {tuple(c["fill"]) for c in _deck(at)["layers"][0]["data"]}
+    by_value = {tuple(c["fill"]) for c in _layers(at)["units"]["data"]}
     assert len(by_value) > len(by_status)
 
 
+def test_a_click_on_a_shape_opens_the_units_profile_for_the_same_month():
+    """What the page does with deck.gl's selection (the click itself is driven in tests/test_browser.py)."""
+    from ui.views.maps import picked_unit
+
+    class Event:
+        selection = {"indices": {"units": [3]}, "objects": {"units": [{"unit_code": "16681", "name": "Phường Thành Vinh"}]}}
+
+    assert picked_unit(Event()) == "16681"
+    Event.selection = {"indices": {}, "objects": {}}
+    assert picked_unit(Event()) is None
+
+
+def test_a_deployment_of_several_provinces_maps_the_country_then_one_province(monkeypatch, sample_copy_url):
+    from services import units as unit_service
+
+    engine = make_engine(sample_copy_url)
+    unit_service.import_province(engine, ADMIN, "12")  # Lai Châu beside Nghệ An: 38 communes, approximate shapes
+    engine.dispose()
+    at = open_page(monkeypatch, sample_copy_url, PAGES["map"], {"period": "2026-10"})
+    assert at.button_group(key="map_level").value == "province"
+    layers = _layers(at)
+    assert "40" in {p["unit_code"] for p in layers["units"]["data"]}
+    assert len(layers["province"]["data"]) >= 34  # every province's outline, held or not
+    assert any(i18n.t("map.click_province", "vi") in c.value for c in at.caption)
+    # What a click on Nghệ An does (the click itself: tests/test_browser_map.py): its communes, only its own.
+    at.session_state["map_level"] = "commune"
+    at.session_state["map_province"] = "40"
+    at.run()
+    assert not at.exception
+    assert len({p["unit_code"] for p in _layers(at)["units"]["data"]}) == 130
+    at.selectbox(key="map_province").select("12").run()
+    assert all(p["unit_code"] not in {"16681"} for p in _layers(at)["units"]["data"])
+
+
 @pytest.mark.skipif(not BOUNDARIES.exists(), reason=f"the GADM test file is not at {BOUNDARIES}")
-def test_map_draws_loaded_boundaries_as_polygons(monkeypatch, sample_copy_url):
+def test_map_draws_loaded_boundaries_and_says_which_it_shows(monkeypatch, sample_copy_url):
     from loaders.boundaries import load_boundaries
 
     engine = make_engine(sample_copy_url)
@@ -358,15 +406,13 @@ def test_map_draws_loaded_boundaries_as_polygons(monkeypatch, sample_copy_url):
     engine.dispose()
     assert report.stored == 20
     at = open_page(monkeypatch, sample_copy_url, PAGES["map"], {"period": "2026-10"})
-    layers = {layer["@@type"]: layer for layer in _deck(at)["layers"]}
-    polygons = layers["PolygonLayer"]["data"]
-    assert {p["name"] for p in polygons} >= {"Thành phố Vinh", "Huyện Đô Lương"}
-    assert [c["name"] for c in layers["ScatterplotLayer"]["data"]] == ["Thị xã Hoàng Mai"]  # no shape in the file: its seat
-    # Communes: circles inside the district outlines (not pickable, no fill).
-    at.button_group(key="map_level").set_value("commune").run()
-    outline, circles = _deck(at)["layers"][:2]
-    assert outline["@@type"] == "PolygonLayer" and outline["filled"] is False
-    assert len(circles["data"]) == 130
+    polygons = _layers(at)["units"]["data"]
+    kinds = {p["name"]: p["kind_text"] for p in polygons}
+    assert kinds["Thành phố Vinh"] == "" and kinds["Huyện Đô Lương"] == ""  # imported: not marked
+    assert kinds["Thị xã Hoàng Mai"] == i18n.t("map.tooltip_approximate", "vi")  # not in the file: its cell
+    caption = " ".join(c.value for c in at.caption)
+    assert i18n.t("map.source_imported", "vi", count=19, source=BOUNDARIES.name) in caption
+    assert i18n.t("map.source_approximate", "vi", count=1) in caption
 
 
 # --- Xu hướng --------------------------------------------------------------------------------------------

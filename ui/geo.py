@@ -110,3 +110,25 @@ def ramp_colour(x: float, lo: float, hi: float, alpha: int = 220) -> list[int]:
     f = pos - i
     a, b = hex_rgb(RAMP[i]), hex_rgb(RAMP[i + 1])
     return [round(a[k] + (b[k] - a[k]) * f) for k in range(3)] + [alpha]
+
+
+def _pixel(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator pixel position at `zoom` (deck.gl's world is 512 px wide at zoom 0)."""
+    size = 512 * 2 ** zoom
+    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    return (lon + 180) / 360 * size, (1 - y / math.pi) / 2 * size
+
+
+def labels_that_fit(labels: Sequence[dict], zoom: float, font_px: float = 12) -> list[dict]:
+    """The labels that can be drawn without overlapping at `zoom`, the biggest units first (each label a
+    dict with text, lon, lat and priority); the others are left to the tooltip. A label's box is
+    estimated from its length (about 0.6 em a letter, the padding of the drawn background)."""
+    kept, boxes = [], []
+    for label in sorted(labels, key=lambda lb: -lb["priority"]):
+        x, y = _pixel(label["lon"], label["lat"], zoom)
+        half_w, half_h = (len(label["text"]) * 0.6 * font_px + 8) / 2, font_px * 0.8
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in boxes):
+            boxes.append(box)
+            kept.append(label)
+    return kept
