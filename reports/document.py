@@ -388,16 +388,7 @@ def build_document(content: ReportContent, charts: dict[str, bytes | None], *, i
     w.body(t("reports.doc.closing", lang, month=month), keep_next=True)
     w.signature_block()
 
-    props = w.doc.core_properties
-    props.title = t("reports.doc.subject", lang, month=c.period[5:7] if lang == "vi" else
-                    dt.date(c.year, int(c.period[5:7]), 1).strftime("%B"), year=c.year)
-    props.subject = props.title
-    props.author = props.last_modified_by = t("reports.doc.issuer", lang, province=c.header_name)
-    props.comments = props.keywords = props.category = ""
-    props.language = parts.LANG.get(lang, lang)
-    when = created or dt.datetime.now(dt.timezone.utc)
-    props.created = props.modified = when.replace(tzinfo=None, microsecond=0)
-    props.revision = 1
-    out = io.BytesIO()
-    w.doc.save(out)
-    return out.getvalue()
+    subject = t("reports.doc.subject", lang, month=c.period[5:7] if lang == "vi" else
+                dt.date(c.year, int(c.period[5:7]), 1).strftime("%B"), year=c.year)
+    return parts.finished(w.doc, title=subject, author=t("reports.doc.issuer", lang, province=c.header_name), lang=lang,
+                          created=created)

@@ -257,3 +257,23 @@ def shade(cell, fill_hex: str) -> None:
     el.set(qn("w:color"), "auto")
     el.set(qn("w:fill"), fill_hex)
     tcpr.append(el)
+
+
+def finished(doc, *, title: str, author: str, lang: str, created=None) -> bytes:
+    """The document's bytes, with its properties set as an office's draft carries them (title and subject,
+    the issuing body as author, the language, created = modified, revision 1, nothing else) and the same
+    bytes for the same content and `created`."""
+    import datetime as dt
+    import io
+
+    props = doc.core_properties
+    props.title = props.subject = title
+    props.author = props.last_modified_by = author
+    props.comments = props.keywords = props.category = ""
+    props.language = LANG.get(lang, lang)
+    when = created or dt.datetime.now(dt.timezone.utc)
+    props.created = props.modified = when.replace(tzinfo=None, microsecond=0)
+    props.revision = 1
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

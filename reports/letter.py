@@ -10,7 +10,6 @@ Pure: from metric frames (metrics.shortfall) to .docx bytes; knows nothing of St
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -155,17 +154,8 @@ def build_letter(content: LetterContent, *, issued_on: dt.date | None = None, cr
              next_month=i18n.fmt_period_short(c.next_period)))
     w.body(t("letter.closing", lang), keep_next=True)
     w.signature()
-    props = w.doc.core_properties
-    props.title = props.subject = t("letter.subject", lang, month=month)
-    props.author = props.last_modified_by = t("reports.doc.issuer", lang, province=c.header_name)
-    props.comments = props.keywords = props.category = ""
-    props.language = parts.LANG.get(lang, lang)
-    when = created or dt.datetime.now(dt.timezone.utc)
-    props.created = props.modified = when.replace(tzinfo=None, microsecond=0)
-    props.revision = 1
-    out = io.BytesIO()
-    w.doc.save(out)
-    return out.getvalue()
+    return parts.finished(w.doc, title=t("letter.subject", lang, month=month),
+                          author=t("reports.doc.issuer", lang, province=c.header_name), lang=lang, created=created)
 
 
 def filename(unit_code: str, period: str, lang: str) -> str:
