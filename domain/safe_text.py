@@ -30,3 +30,34 @@ def guard_frame(frame):
     out = frame.map(guard_cell)
     out.columns = [guard_cell(c) for c in frame.columns]
     return out
+
+
+# --- text shown on a page --------------------------------------------------------------------------------
+# Stored text that users typed or uploaded (file names, notes, user names, unit names, column headers) is
+# shown exactly as typed. Streamlit renders markdown (and its own directives: `:red[..]`, `:material/..:`,
+# emoji short codes, `$..$` maths) in st.markdown / caption / info / success / error / toast and in widget
+# labels, where a link or an image is a request to another server and a fake "sign in again" link.
+# Every ASCII punctuation character may be backslash-escaped in CommonMark and then stands for itself, so
+# escaping all of them breaks links, images, autolinks (`https://`, `www.`, `a@b.c`), HTML, emphasis,
+# headings, lists and the directives alike; line breaks become spaces (one line stays one line).
+_MD_SPECIAL = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def md_escape(value) -> str:
+    """`value` as text for Streamlit markdown that renders exactly as typed (no link, image, HTML, format)."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).splitlines())
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def md_params(params: dict) -> dict:
+    """The text values of a catalogue call's parameters escaped for markdown (numbers left alone)."""
+    return {k: md_escape(v) if isinstance(v, str) else v for k, v in params.items()}
+
+
+def html_text(value) -> str:
+    """`value` escaped for an HTML context (plotly labels and hover boxes, map tooltips), shown as typed."""
+    import html
+
+    return html.escape("" if value is None else str(value), quote=True)

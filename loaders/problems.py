@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import i18n
+from domain.safe_text import md_escape
 from openpyxl.utils import get_column_letter
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -148,6 +149,10 @@ class Problem:
 
     def message(self, lang: str) -> str:
         return i18n.t(f"loaders.problem.{self.code}", lang, **{k: _render(v, lang) for k, v in self.params.items()})
+
+    def markdown(self, lang: str) -> str:
+        """The message for a page's markdown: file names, sheet names and headers shown as typed."""
+        return md_escape(self.message(lang))
 
     def hint(self, lang: str) -> str:
         return i18n.t(f"loaders.hint.{self.code}", lang, **{k: _render(v, lang) for k, v in self.params.items()})

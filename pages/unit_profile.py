@@ -9,6 +9,7 @@ import streamlit as st
 
 import i18n
 from domain import periods
+from domain.safe_text import md_escape
 from domain.text import fold
 from domain.units import base_name
 from services import followups, lineage, visibility
@@ -63,7 +64,7 @@ level = info["level"]
 
 
 def _unit_ref(code) -> str:
-    return f"{names.get(code, code)} ({code})"
+    return md_escape(f"{names.get(code, code)} ({code})")
 
 
 def _given(code) -> bool:
@@ -76,7 +77,7 @@ if info["valid_from"] is not None:
     facts.append(t("profile.valid_from", date=i18n.fmt_date(info["valid_from"])))
 if info["valid_to"] is not None:
     facts.append(t("profile.valid_to", date=i18n.fmt_date(info["valid_to"])))
-st.markdown(f"### {info[name_col]}\n" + " · ".join(facts))
+st.markdown(f"### {md_escape(info[name_col])}\n" + " · ".join(md_escape(f) for f in facts))
 history = []
 if _given(info["former_unit_code"]):
     history.append(t("profile.former", unit=_unit_ref(info["former_unit_code"])))
@@ -147,7 +148,7 @@ with tab_lineage:
     try:
         trace = lineage.lineage(engine, actor, unit, period)
     except ServiceError as exc:
-        st.error(exc.message(language))
+        st.error(exc.markdown(language))
         st.stop()
     st.markdown(f"**{t('profile.lineage_heading', period=i18n.fmt_period(period, language))}**")
     if trace.values.empty:
@@ -184,7 +185,7 @@ with tab_lineage:
         may_download = session.allowed(actor, "export", language, show=False)
         for s in trace.submissions.itertuples():
             with st.container(border=True):
-                st.markdown(t("profile.file_line", file=s.filename, id=s.id, who=s.submitted_by,
+                st.markdown(lang.md("profile.file_line", file=s.filename, id=s.id, who=s.submitted_by,
                               when=i18n.fmt_datetime(s.received_at)))
                 st.caption(t("profile.file_counts", current=s.current_values, replaced=s.replaced_values,
                              total=s.n_values, sha=s.sha256[:12]))

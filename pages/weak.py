@@ -127,7 +127,7 @@ if flash:
 names = dict(zip(shown["unit_code"], [f"{r}. {n}" for r, n in zip(shown["rank"], shown[name_col])]))
 unit = filters.choice("weak_unit", list(names), param="unit", label=t("weak.unit"), format_func=names.__getitem__)
 row = shown.set_index("unit_code").loc[unit]
-st.markdown(t("weak.detail_head", name=row[name_col], severity=badges.severity_text(row["severity"], language),
+st.markdown(lang.md("weak.detail_head", name=row[name_col], severity=badges.severity_text(row["severity"], language),
               points=row["points"], months=row["months_flagged"], since=i18n.fmt_period_short(row["since"])))
 st.markdown("\n".join(f"- {s}" for s in sentences.get(unit, [])))
 st.page_link("pages/unit_profile.py", label=t("weak.open_profile"), icon=":material/badge:",
@@ -160,8 +160,8 @@ if sees_followups:
             try:
                 followups.add_followup(engine, actor, unit, period, status, note)
             except ServiceError as exc:
-                st.error(exc.message(language), icon=":material/block:")
+                st.error(exc.markdown(language), icon=":material/block:")
             else:
-                st.session_state["weak_flash"] = t("weak.saved", name=row[name_col], status=badges.followup_text(status, language),
+                st.session_state["weak_flash"] = lang.md("weak.saved", name=row[name_col], status=badges.followup_text(status, language),
                                                    period=i18n.fmt_period_short(period))
                 st.rerun()

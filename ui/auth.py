@@ -20,6 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 import i18n
+from domain.safe_text import md_escape
 from services import auth as auth_service
 from services import demo, permissions, sessions
 from services import users as users_service
@@ -92,7 +93,7 @@ def _sign_in_view(lang: str) -> None:
             try:
                 _begin(auth_service.sign_in_sso(engine, dict(st.user), config))
             except ServiceError as exc:
-                st.error(exc.message(lang))
+                st.error(exc.markdown(lang))
         if st.button(t("auth.sso"), icon=":material/key:"):
             st.login()
         st.caption(t("auth.or_password"))
@@ -104,7 +105,7 @@ def _sign_in_view(lang: str) -> None:
         try:
             token = auth_service.sign_in(engine, username, password)
         except ServiceError as exc:
-            st.error(exc.message(lang))
+            st.error(exc.markdown(lang))
         else:
             _begin(token)
     if sample_only(engine):
@@ -131,7 +132,7 @@ def _first_run_view(lang: str) -> None:
             users_service.create_first_admin(engine, username, password, display_name=display)
             token = auth_service.sign_in(engine, username, password)
         except ServiceError as exc:
-            st.error(exc.message(lang))
+            st.error(exc.markdown(lang))
         else:
             _begin(token)
 
@@ -181,6 +182,6 @@ def account_box(engine, actor: Actor, lang: str) -> None:
     """Who is signed in, with their role, and the sign-out button, in the sidebar."""
     with st.sidebar:
         name = actor.display_name or actor.username
-        st.caption(i18n.t("auth.signed_in_as", lang, name=name, role=i18n.t(f"access.role.{actor.role}", lang)))
+        st.caption(i18n.t("auth.signed_in_as", lang, name=md_escape(name), role=i18n.t(f"access.role.{actor.role}", lang)))
         if st.session_state.get(TOKEN_KEY) and st.button(i18n.t("auth.sign_out", lang), icon=":material/logout:", key="sign_out"):
             sign_out(engine)

@@ -19,6 +19,7 @@ import streamlit as st
 
 import i18n
 from domain import periods
+from domain.safe_text import md_escape
 from services import permissions
 from ui import data, session
 
@@ -89,8 +90,8 @@ def _submit(files: list[tuple[str, bytes]], lang: str, **options):
 
         return submit_files(engine, actor, files, **options)
     except Exception as exc:  # noqa: BLE001 - the page reports, it does not crash
-        if hasattr(exc, "message") and callable(exc.message):
-            st.error(exc.message(lang))
+        if hasattr(exc, "markdown") and callable(exc.markdown):
+            st.error(exc.markdown(lang))
         else:
             logging.getLogger(__name__).exception("upload failed")
             st.error(_t("submissions.failed", lang))
@@ -172,12 +173,12 @@ def _show_stored(lang: str) -> None:
         return
     for f in result.files:
         if f.stored:
-            st.success(_t("submissions.stored", lang, file=f.name, id=f.submission_id, added=f.added, changed=f.changed,
+            st.success(_t("submissions.stored", lang, file=md_escape(f.name), id=f.submission_id, added=f.added, changed=f.changed,
                           unchanged=f.unchanged, warnings=len(f.warnings)))
         elif f.status == "duplicate":
-            st.info(f"{f.name}: " + " ".join(p.message(lang) for p in f.problems))
+            st.info(f"{md_escape(f.name)}: " + " ".join(p.markdown(lang) for p in f.problems))
         else:
-            st.error(f"{f.name}: " + " ".join(p.message(lang) for p in f.errors))
+            st.error(f"{md_escape(f.name)}: " + " ".join(p.markdown(lang) for p in f.errors))
 
 
 def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFrame, lang: str) -> None:
@@ -186,7 +187,7 @@ def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFra
         status = _t(f"loaders.status.{f.status}" + ("_dry" if f.status == "accepted" else ""), lang)
         with st.container(border=True):
             icon = {"accepted": "✔", "rejected": "✖", "duplicate": "="}[f.status]
-            st.markdown(f"**{icon} {f.name}** — {status}")
+            st.markdown(f"**{icon} {md_escape(f.name)}** — {status}")
             if f.values:
                 st.caption(_t("loaders.cli.what", lang, values=i18n.fmt_int(len(f.values), lang), units=len(f.units),
                               months=", ".join(i18n.fmt_period_short(p) for p in f.periods)).lstrip(" —"))
@@ -253,7 +254,7 @@ def _mapping_editor(report, registry, form: str | None, lang: str) -> None:
         options = ["", *codes, IGNORE]
         current = pending.get(header, "")
         choice = st.selectbox(
-            _t("submissions.mapping_for", lang, header=header, sheet=u.sheet),
+            _t("submissions.mapping_for", lang, header=md_escape(header), sheet=md_escape(u.sheet)),
             options, index=options.index(current) if current in options else 0,
             format_func=lambda c: _t("submissions.mapping_choose", lang) if c == "" else (
                 _t("submissions.mapping_ignore", lang) if c == IGNORE else f"{registry.element_by_code[c].name(lang)} ({c})"),

@@ -41,7 +41,7 @@ def section(lang: str, actor) -> None:
     try:
         found = trail.search(engine, actor, **filters)
     except ServiceError as exc:
-        st.error(exc.message(lang))
+        st.error(exc.markdown(lang))
         return
     st.caption(t("admin.audit.count", count=i18n.fmt_int(len(found), lang), shown=i18n.fmt_int(min(len(found), SHOWN), lang)))
     shown = found.head(SHOWN)

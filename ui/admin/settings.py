@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import i18n
+from domain.safe_text import md_escape, md_params
 from domain import settings as settings_mod
 from metrics.config import FLAG_RULES
 from services import settings as settings_service
@@ -47,7 +48,7 @@ def _shown(value, lang: str) -> str:
 
 def _about(row, lang: str) -> str:
     """The declared help, the default, and who changed it when."""
-    t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+    t = lambda k, **kw: i18n.t(k, lang, **md_params(kw))  # noqa: E731 - shown as a caption: names as typed
     help_text = row["help_vi"] if lang == "vi" else row["help_en"]
     if isinstance(row["default"], dict):
         default = "; ".join(f"{i18n.t(f'metrics.rule.{k}', lang)} {v}" for k, v in row["default"].items())
@@ -113,13 +114,13 @@ def section(lang: str, actor) -> None:
                         bad = (k, str(exc))
                         break
                 if bad is not None:
-                    st.error(t("admin.settings.not_a_number", setting=settings_service.name(bad[0], lang), text=bad[1]),
+                    st.error(t("admin.settings.not_a_number", setting=settings_service.name(bad[0], lang), text=md_escape(bad[1])),
                              icon=":material/error:")
                     continue
                 try:
                     changed = settings_service.change(engine, actor, changes)
                 except ServiceError as exc:
-                    st.error(exc.message(lang), icon=":material/block:")
+                    st.error(exc.markdown(lang), icon=":material/block:")
                     continue
                 if changed:
                     flash(t("admin.settings.saved", names=", ".join(settings_service.name(k, lang) for k in changed)))
@@ -136,6 +137,6 @@ def section(lang: str, actor) -> None:
             try:
                 done = settings_service.reset(engine, actor, picked)
             except ServiceError as exc:
-                st.error(exc.message(lang), icon=":material/block:")
+                st.error(exc.markdown(lang), icon=":material/block:")
             else:
                 flash(t("admin.settings.reset_done", names=", ".join(settings_service.name(k, lang) for k in done)))

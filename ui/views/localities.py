@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain.safe_text import md_escape
 from ui import charts, data
 from ui.cards import status_legend_markdown
 from ui.data import DataKey
@@ -78,7 +79,7 @@ def draw_bars(key: DataKey, period: str, level: str, indicator: str, show: str, 
     st.plotly_chart(fig, config=charts.CONFIG)
     missing = everything[everything["value"].isna()]
     if len(missing):
-        st.caption(i18n.t("leaders.localities.without_figures", lang, count=len(missing), names=", ".join(missing["name"])))
+        st.caption(i18n.t("leaders.localities.without_figures", lang, count=len(missing), names=", ".join(md_escape(n) for n in missing["name"])))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -18,6 +18,7 @@ import pydeck as pdk
 import streamlit as st
 
 import i18n
+from domain.safe_text import html_text
 from storage import frames
 from ui import data, geo
 from ui.cards import status_legend_markdown
@@ -56,7 +57,7 @@ class MapData:
 def _tooltip_row(r, names: dict, lang: str) -> dict:
     rank = i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if common.finite(r.rank) else ""
     return {
-        "name": names.get(r.unit_code, r.unit_code),
+        "name": html_text(names.get(r.unit_code, r.unit_code)),  # the tooltip is HTML: the name as typed
         "value_text": f"{i18n.t('charts.value', lang)}: {common.pct(r.value, lang)}",
         "target_text": f"{i18n.t('charts.target', lang)}: {common.target_pct(r.target, lang)}",
         "status_text": status_text(r.status, lang),
