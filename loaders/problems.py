@@ -33,6 +33,8 @@ RULES: dict[str, str] = {
     "no_table": ERROR,
     "no_values": ERROR,
     "macros_ignored": WARNING,
+    "macros_refused": ERROR,
+    "external_link": WARNING,
     # what the file is about: month, form, unit
     "period_missing": ERROR,
     "period_conflict": ERROR,
