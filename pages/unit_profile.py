@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+X
 from domain import periods
-from domain.safe_text import md_escape
+from domain.safe_text import guard_cell, md_escape
 from domain.text import fold
 from domain.units import base_name
 from services import followups, lineage, visibility
@@ -132,8 +133,8 @@ with tab_flags:
                 t("weak.col_when"): [i18n.fmt_datetime(x) for x in notes["created_at"]],
                 t("weak.col_month"): [i18n.fmt_period_short(p) for p in notes["period"]],
                 t("weak.col_followup"): [badges.followup_text(s, language) for s in notes["status"]],
-                t("weak.col_note"): notes["note"],
-                t("weak.col_who"): notes["created_by"],
+                t("weak.col_note"): notes["note"].map(guard_cell),
+                t("weak.col_who"): notes["created_by"].map(guard_cell),
             }), hide_index=True, width="stretch")
     window = tuple(p for p in periods.span(periods.add(period, -(HISTORY_MONTHS - 1)), period))
     returns = profile_view.returns_table(key, window, today, unit, language)
@@ -158,9 +159,9 @@ with tab_lineage:
         st.dataframe(pd.DataFrame({
             t("profile.col_element"): trace.values["element_code"].map(elements),
             t("profile.col_figure"): [i18n.fmt_int(v, language) for v in trace.values["value"]],
-            t("profile.col_file"): trace.values["filename"],
+            t("profile.col_file"): trace.values["filename"].map(guard_cell),
             t("profile.col_submission"): trace.values["submission_id"],
-            t("profile.col_by"): trace.values["submitted_by"],
+            t("profile.col_by"): trace.values["submitted_by"].map(guard_cell),
             t("profile.col_received"): [i18n.fmt_datetime(x) for x in trace.values["received_at"]],
             t("profile.col_source"): [t(f"profile.source.{s}") if i18n.has(f"profile.source.{s}") else s for s in trace.values["source"]],
             t("profile.col_revisions"): trace.values["n_revisions"],
@@ -175,8 +176,8 @@ with tab_lineage:
             t("profile.col_element"): r["element_code"].map(elements),
             t("profile.col_change_value"): [f"{i18n.fmt_int(a, language)} → {i18n.fmt_int(b, language)}"
                                             for a, b in zip(r["old_value"], r["new_value"])],
-            t("profile.col_change_file"): [f"{a} → {b}" for a, b in zip(r["old_filename"], r["new_filename"])],
-            t("profile.col_replaced_by"): r["replaced_by"],
+            t("profile.col_change_file"): [guard_cell(f"{a} → {b}") for a, b in zip(r["old_filename"], r["new_filename"])],
+            t("profile.col_replaced_by"): r["replaced_by"].map(guard_cell),
             t("profile.col_replaced_at"): [i18n.fmt_datetime(x) for x in r["replaced_at"]],
         }), hide_index=True, width="stretch")
 

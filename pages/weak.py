@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain.safe_text import guard_cell
 from services import exports, followups, visibility
 from services.errors import ServiceError
 from ui import badges, data, filters, lang, session, styled, weak_view
@@ -96,7 +97,7 @@ if sees_followups:
         "" if pd.isna(by) else t("weak.by_at", who=by, when=i18n.fmt_datetime(at))
         for by, at in zip(shown["followup_by"], shown["followup_at"])
     ]
-    view[t("weak.col_note")] = shown["followup_note"].fillna("").to_numpy()
+    view[t("weak.col_note")] = shown["followup_note"].fillna("").map(guard_cell).to_numpy()
 
 
 fills = ((t("weak.col_severity"), "severity"),) + (((t("weak.col_followup"), "followup"),) if sees_followups else ())
@@ -141,8 +142,8 @@ if sees_followups:
             t("weak.col_when"): [i18n.fmt_datetime(x) for x in mine["created_at"]],
             t("weak.col_month"): [i18n.fmt_period_short(p) for p in mine["period"]],
             t("weak.col_followup"): [badges.followup_text(s, language) for s in mine["status"]],
-            t("weak.col_note"): mine["note"],
-            t("weak.col_who"): mine["created_by"],
+            t("weak.col_note"): mine["note"].map(guard_cell),
+            t("weak.col_who"): mine["created_by"].map(guard_cell),
         }), hide_index=True, width="stretch")
     else:
         st.caption(t("weak.no_history"))

@@ -19,7 +19,7 @@ import streamlit as st
 
 import i18n
 from domain import periods
-from domain.safe_text import md_escape
+from domain.safe_text import guard_cell, md_escape
 from services import permissions
 from ui import data, session
 
@@ -227,10 +227,10 @@ def _problem_table(problems, names: dict, registry, lang: str) -> pd.DataFrame:
         element = registry.element_by_code.get(p.element)
         rows.append({
             _t("loaders.error_workbook.col_severity", lang): _t(f"loaders.severity.{p.severity}", lang),
-            _t("submissions.col_where", lang): p.where(lang),
+            _t("submissions.col_where", lang): guard_cell(p.where(lang)),
             _t("submissions.col_unit", lang): names.get(p.unit, p.unit or ""),
             _t("loaders.error_workbook.col_element", lang): element.name(lang) if element else (p.element or ""),
-            _t("loaders.error_workbook.col_message", lang): p.message(lang),
+            _t("loaders.error_workbook.col_message", lang): guard_cell(p.message(lang)),
             _t("loaders.error_workbook.col_hint", lang): p.hint(lang),
         })
     return pd.DataFrame(rows)

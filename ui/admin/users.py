@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from domain.safe_text import md_params
+from domain.safe_text import guard_cell, md_params
 from services import permissions
 from services import users as users_service
 from services.errors import ServiceError
@@ -156,7 +156,7 @@ def _table(people: pd.DataFrame, names: dict, role_name: dict, lang: str) -> Non
 
     st.dataframe(pd.DataFrame({
         t("admin.users.col_username"): people["username"],
-        t("admin.users.col_name"): people["display_name"],
+        t("admin.users.col_name"): people["display_name"].map(guard_cell),
         t("admin.users.col_role"): people["role"].map(role_name),
         t("admin.users.col_units"): [", ".join(names.get(c, c) for c in us) for us in people["units"]],
         t("admin.users.col_state"): [state(r) for r in people.itertuples()],
