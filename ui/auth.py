@@ -103,7 +103,7 @@ def _sign_in_view(lang: str) -> None:
         submitted = st.form_submit_button(t("auth.submit"), type="primary")
     if submitted:
         try:
-            token = auth_service.sign_in(engine, username, password)
+            token = auth_service.sign_in(engine, username, password, source=client_source())
         except ServiceError as exc:
             st.error(exc.markdown(lang))
         else:
@@ -111,6 +111,26 @@ def _sign_in_view(lang: str) -> None:
     if sample_only(engine):
         accounts = ", ".join(f"`{name}` ({t(f'access.role.{role}')})" for name, role, _, _ in demo.DEMO_ACCOUNTS)
         st.info(t("auth.demo_hint", accounts=accounts, password=demo.DEMO_PASSWORD), icon=":material/info:")
+
+
+LOOPBACK = {None, "", "127.0.0.1", "::1", "localhost"}
+
+
+def client_source() -> str | None:
+    """The visitor's address, for throttling sign-in by source. Behind nginx on this machine the connection
+    comes from the loopback and nginx names the client in X-Real-IP (or last in X-Forwarded-For); those
+    headers are believed only then (a visitor reaching the server directly could write them). None when
+    nothing is known."""
+    try:
+        ip = st.context.ip_address
+        headers = st.context.headers
+    except Exception:  # noqa: BLE001 - no request context (a test harness): no address
+        return None
+    if ip in LOOPBACK:
+        real = (headers.get("X-Real-Ip") or "").strip()
+        forwarded = (headers.get("X-Forwarded-For") or "").split(",")[-1].strip()
+        return real or forwarded or ip or None
+    return ip
 
 
 def _first_run_view(lang: str) -> None:
@@ -130,7 +150,7 @@ def _first_run_view(lang: str) -> None:
             return
         try:
             users_service.create_first_admin(engine, username, password, display_name=display)
-            token = auth_service.sign_in(engine, username, password)
+            token = auth_service.sign_in(engine, username, password, source=client_source())
         except ServiceError as exc:
             st.error(exc.markdown(lang))
         else:

@@ -22,7 +22,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("assessment", ("status_at_risk_band_pp", "stock_carry_forward_months", "scorecard_min_coverage")),
     ("weak", ("weak_gap_pp", "weak_bottom_n", "weak_falling_months", "weak_falling_min_pp", "weak_rule_points",
               "weak_severity_high", "weak_severity_medium", "weak_history_months")),
-    ("sign_in", ("session_idle_minutes", "session_max_hours", "max_failed_logins", "lockout_minutes",
+    ("sign_in", ("session_idle_minutes", "session_max_hours", "max_failed_logins", "max_failed_logins_per_source", "lockout_minutes",
                  "login_throttle_seconds", "password_min_length")),
     ("files", ("max_upload_mb", "max_rows", "max_uncompressed_mb", "max_uncompressed_ratio")),
 )
