@@ -25,6 +25,12 @@ AT = dt.datetime(2026, 10, 3, 3, 4, 5, 678901, tzinfo=UTC)
 SECRET = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$Zm9vYmFyYmF6cXV4cXV1eA"
 
 
+@pytest.fixture(autouse=True)
+def _backup_key(monkeypatch):
+    """The server's backup key, as deploy/README.md configures it: dumps are signed and checked."""
+    monkeypatch.setenv("P06_BACKUP_KEY", "test-backup-key-" + "0123456789abcdef" * 2)
+
+
 def _enrich(url: str) -> None:
     """Rows in every table the sample leaves empty, with the awkward values: microseconds, NULLs, JSON,
     Vietnamese, control characters, floats that do not round."""
