@@ -147,7 +147,7 @@ def upload_flow(lang: str) -> None:
         _show_stored(lang)
         return
     report = held[1]
-    _show_report(report, dict(files), registry, units, lang)
+    _show_report(report, [content for _, content in files], registry, units, lang)
     _mapping_editor(report, registry, form, lang)
     accepted = [f for f in report.files if f.status == "accepted"]
     if accepted:
@@ -181,7 +181,9 @@ def _show_stored(lang: str) -> None:
             st.error(f"{md_escape(f.name)}: " + " ".join(p.markdown(lang) for p in f.errors))
 
 
-def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFrame, lang: str) -> None:
+def _show_report(report, contents: list[bytes], registry, units: pd.DataFrame, lang: str) -> None:
+    """`contents`: the files' bytes in the order given; report.files has one outcome per file in that order
+    (paired by position: two files of one name stay apart)."""
     names = dict(zip(units["code"], units["name_vi" if lang == "vi" else "name_en"]))
     for i, f in enumerate(report.files):
         status = _t(f"loaders.status.{f.status}" + ("_dry" if f.status == "accepted" else ""), lang)
@@ -195,7 +197,7 @@ def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFra
             if f.problems:
                 st.dataframe(_problem_table(f.problems, names, registry, lang), hide_index=True, width="stretch")
             if f.errors or f.warnings:
-                content = contents.get(f.name, b"")
+                content = contents[i] if i < len(contents) else b""
 
                 def workbook(f=f, content=content) -> bytes:
                     from loaders.error_workbook import build
