@@ -26,7 +26,7 @@ from loaders.headers import IGNORE, HeaderMatcher
 from loaders.matching import UnitIndex
 from loaders.parse import ParsedFile, Unmatched, parse_book
 from loaders.problems import LoaderError, Problem, Text, problem_sort_key
-from loaders.pool import parallel_map
+from loaders.pool import MIN_ITEMS, isolated_map, parallel_map
 from loaders.readers import Limits, read_book
 from loaders.validation import Context, Given, Resolved, resolve, validate
 from storage import frames, models
@@ -226,7 +226,18 @@ def _parse_all(sources: list[SourceFile], matcher: HeaderMatcher, index: UnitInd
                progress: Callable[[int, int], None] | None) -> list[ParsedFile | LoaderError]:
     """Read and parse every file (in order); a large batch in `workers` processes (a bulk load is bound
     by openpyxl's reading, which one process does at one core's speed)."""
-    return parallel_map(_parse_item, [(s.name, s.content) for s in sources], (matcher, index, limits), workers, progress)
+    items = [(s.name, s.content) for s in sources]
+    if (limits.parse_seconds or limits.parse_memory_mb) and len(items) < MIN_ITEMS:
+        # Uploads and small CLI batches: in the worker process, with the time and memory limits (issue 17).
+        return isolated_map(_parse_item, items, (matcher, index, limits), seconds=limits.parse_seconds,
+                            memory_mb=limits.parse_memory_mb, on_limit=lambda item, kind: _over_limit(item[0], kind, limits))
+    return parallel_map(_parse_item, items, (matcher, index, limits), workers, progress)
+
+
+def _over_limit(name: str, kind: str, limits: Limits) -> LoaderError:
+    if kind == "time":
+        return LoaderError([Problem("parse_too_long", name, params={"seconds": limits.parse_seconds})])
+    return LoaderError([Problem("parse_too_large", name, params={"memory_mb": limits.parse_memory_mb})])
 
 
 def _parse_item(state: tuple, item: tuple[str, bytes]):

@@ -29,6 +29,9 @@ RULES: dict[str, str] = {
     "zip_bomb": ERROR,
     "too_many_rows": ERROR,
     "too_many_columns": ERROR,
+    "too_many_cells": ERROR,
+    "parse_too_long": ERROR,
+    "parse_too_large": ERROR,
     "not_utf8": ERROR,
     "no_table": ERROR,
     "no_values": ERROR,
@@ -203,6 +206,10 @@ class LoaderError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("; ".join(p.text("en") for p in self.problems))
+
+    def __reduce__(self):
+        # Sent back from the worker process that parsed the file (loaders/pool.py): rebuilt from its problems.
+        return (LoaderError, (self.problems,))
 
 
 def problem_sort_key(p: Problem) -> tuple:

@@ -31,6 +31,10 @@ class Limits:
     max_uncompressed_bytes: int = 200 * 1024 * 1024
     max_uncompressed_ratio: float = 100.0
     max_columns: int = MAX_COLUMNS
+    max_cells: int = 1_000_000  # over every visible sheet; counted in the sheet XML before openpyxl reads it
+    # Parsing in a worker process (loaders/pool.py isolated_map) with these limits: 0 = in this process.
+    parse_seconds: int = 0
+    parse_memory_mb: int = 0
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Limits":
@@ -39,6 +43,9 @@ class Limits:
             max_rows=int(settings["max_rows"]),
             max_uncompressed_bytes=int(settings["max_uncompressed_mb"]) * 1024 * 1024,
             max_uncompressed_ratio=float(settings["max_uncompressed_ratio"]),
+            max_cells=int(settings.get("max_cells", cls.max_cells)),
+            parse_seconds=int(settings.get("parse_seconds", cls.parse_seconds)),
+            parse_memory_mb=int(settings.get("parse_memory_mb", cls.parse_memory_mb)),
         )
 
 
@@ -138,6 +145,7 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
         raise refuse("damaged_file") from None
     sheets, hidden = [], []
     try:
+        _check_cell_budget(name, wb, archive, limits)
         for ws in wb.worksheets:
             if ws.sheet_state != "visible":
                 hidden.append(ws.title)
@@ -154,6 +162,63 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d+)(?::([A-Z]{1,3}\d+))?"')
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _check_cell_budget(name: str, wb, archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse, before any cell is read, a workbook whose visible sheets hold more than `max_cells` cells:
+    each sheet's declared dimension first (one look at its first kilobytes), then its cells counted in the
+    XML itself (a dimension can lie or be missing), streamed in chunks; openpyxl would take about 5 µs and
+    far more memory per cell (a 99,000 × 120 sheet: a minute and 600 MB)."""
+    total = 0
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        path = ws._worksheet_path.lstrip("/")
+        declared = _declared_cells(archive, path)
+        if declared is not None and total + declared > limits.max_cells:
+            raise LoaderError([Problem("too_many_cells", file=name, sheet=ws.title, params={"max_cells": limits.max_cells})])
+        total += _count_cells(archive, path)
+        if total > limits.max_cells:
+            raise LoaderError([Problem("too_many_cells", file=name, sheet=ws.title, params={"max_cells": limits.max_cells})])
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _declared_cells(archive: zipfile.ZipFile, path: str) -> int | None:
+    from openpyxl.utils.cell import column_index_from_string
+
+    with archive.open(path) as fh:
+        head = fh.read(4096)
+    m = _DIMENSION.search(head)
+    if not m or not m.group(3):
+        return None
+    rows = int(m.group(4)) - int(m.group(2)) + 1
+    cols = column_index_from_string(m.group(3).decode()) - column_index_from_string(m.group(1).decode()) + 1
+    return max(rows, 0) * max(cols, 0)
+
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _count_cells(archive: zipfile.ZipFile, path: str, chunk: int = 1 << 20) -> int:
+    """The `<c>` elements of a sheet's XML, read in 1 MB chunks (a tag cut by a chunk's end is counted
+    once: the tail of each chunk is carried over)."""
+    n, tail = 0, b""
+    with archive.open(path) as fh:
+        while True:
+            data = fh.read(chunk)
+            if not data:
+                break
+            buf = tail + data
+            cut = max(0, len(buf) - 16)  # tags starting before `cut` are counted now, the others with the next chunk
+            if b":c" in buf:  # namespace-prefixed tags (<x:c ...>): the slower regular expression
+                n += sum(1 for m in _CELL_TAG.finditer(buf) if m.start() < cut)
+            else:
+                n += buf.count(b"<c ", 0, cut + 2) + buf.count(b"<c>", 0, cut + 2) + buf.count(b"<c/", 0, cut + 2)
+            tail = buf[cut:]
+    n += len(_CELL_TAG.findall(tail))
+    return n
 
 
 def carries_macros(archive: zipfile.ZipFile, names: set[str] | None = None) -> bool:

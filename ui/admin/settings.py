@@ -24,7 +24,8 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "weak_severity_high", "weak_severity_medium", "weak_history_months")),
     ("sign_in", ("session_idle_minutes", "session_max_hours", "max_failed_logins", "max_failed_logins_per_source", "lockout_minutes",
                  "login_throttle_seconds", "password_min_length")),
-    ("files", ("max_upload_mb", "max_rows", "max_uncompressed_mb", "max_uncompressed_ratio")),
+    ("files", ("max_upload_mb", "max_rows", "max_cells", "max_uncompressed_mb", "max_uncompressed_ratio", "parse_seconds",
+               "parse_memory_mb")),
 )
 
 
