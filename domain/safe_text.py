@@ -9,6 +9,8 @@ Numbers are left alone: a negative number is a number, not a formula.
 
 from __future__ import annotations
 
+import re
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,10 +39,15 @@ def guard_frame(frame):
 # shown exactly as typed. Streamlit renders markdown (and its own directives: `:red[..]`, `:material/..:`,
 # emoji short codes, `$..$` maths) in st.markdown / caption / info / success / error / toast and in widget
 # labels, where a link or an image is a request to another server and a fake "sign in again" link.
-# Every ASCII punctuation character may be backslash-escaped in CommonMark and then stands for itself, so
-# escaping all of them breaks links, images, autolinks (`https://`, `www.`, `a@b.c`), HTML, emphasis,
-# headings, lists and the directives alike; line breaks become spaces (one line stays one line).
-_MD_SPECIAL = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# CommonMark lets any ASCII punctuation be backslash-escaped, and an escaped character stands for itself.
+# Escaped here: what opens a link, an image or HTML (`[ ] < >`), autolinks (the `:` of a scheme, the `@`
+# of an e-mail, the dot of `www.`), emphasis and code (`* _ ~ \``), maths and directives (`$ :`), tables and
+# headings (`| #`), entities (`&`), the backslash itself, and a list marker at the start; line breaks become
+# spaces (one line stays one line). Dots, commas, hyphens, slashes and brackets () stay as they are, so that
+# a name reads the same in the page's source as on screen.
+_MD_SPECIAL = frozenset("\\`*_[]<>#|~$:@&")
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
+_LIST_START = re.compile(r"^(\s*\d*)([-+.)])")
 
 
 def md_escape(value) -> str:
@@ -48,7 +55,9 @@ def md_escape(value) -> str:
     if value is None:
         return ""
     text = " ".join(str(value).splitlines())
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    out = _WWW.sub(lambda m: m.group(1) + "\\.", out)
+    return _LIST_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
 
 
 def md_params(params: dict) -> dict:
