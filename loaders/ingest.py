@@ -227,7 +227,7 @@ def _parse_all(sources: list[SourceFile], matcher: HeaderMatcher, index: UnitInd
     """Read and parse every file (in order); a large batch in `workers` processes (a bulk load is bound
     by openpyxl's reading, which one process does at one core's speed)."""
     items = [(s.name, s.content) for s in sources]
-    if (limits.parse_seconds or limits.parse_memory_mb) and len(items) < MIN_ITEMS:
+    if limits.parse_seconds and len(items) < MIN_ITEMS:
         # Uploads and small CLI batches: in the worker process, with the time and memory limits (issue 17).
         return isolated_map(_parse_item, items, (matcher, index, limits), seconds=limits.parse_seconds,
                             memory_mb=limits.parse_memory_mb, on_limit=lambda item, kind: _over_limit(item[0], kind, limits))

@@ -96,7 +96,7 @@ def _limit_worker(memory_mb: int) -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        os.nice(5)  # the pages come first
+        os.nice(19)  # the lowest priority: every page and sign-in of the server comes first
     except OSError:
         pass
 

@@ -32,7 +32,8 @@ class Limits:
     max_uncompressed_ratio: float = 100.0
     max_columns: int = MAX_COLUMNS
     max_cells: int = 1_000_000  # over every visible sheet; counted in the sheet XML before openpyxl reads it
-    # Parsing in a worker process (loaders/pool.py isolated_map) with these limits: 0 = in this process.
+    # Parsing in a worker process (loaders/pool.py isolated_map) with these limits; parse_seconds 0: in this
+    # process, without limits.
     parse_seconds: int = 0
     parse_memory_mb: int = 0
 

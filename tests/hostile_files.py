@@ -18,8 +18,9 @@ _WB_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"""
 
 
-def grid(rows: int, cols: int, *, dimension: str | None = "auto") -> bytes:
-    """A one-sheet workbook of rows × cols numbers. `dimension`: "auto" (true), None (absent) or a lie."""
+def grid(rows: int, cols: int, *, dimension: str | None = "auto", modulo: int = 99991) -> bytes:
+    """A one-sheet workbook of rows × cols numbers below `modulo` (a small one: a file that compresses
+    better). `dimension`: "auto" (true), None (absent) or a lie."""
     if dimension == "auto":
         dimension = f"A1:{get_column_letter(cols)}{rows}"
     out = io.BytesIO()
@@ -35,7 +36,7 @@ def grid(rows: int, cols: int, *, dimension: str | None = "auto") -> bytes:
                 part.write(f'<dimension ref="{dimension}"/>'.encode())
             part.write(b"<sheetData>")
             for r in range(1, rows + 1):  # figures that differ, so that the file compresses as real ones do
-                cells = b"".join(b"<c><v>%d</v></c>" % ((r * 7919 + c * 104729) % 99991) for c in range(cols))
+                cells = b"".join(b"<c><v>%d</v></c>" % ((r * 7919 + c * 104729) % modulo) for c in range(cols))
                 part.write(b'<row r="%d">' % r + cells + b"</row>")
             part.write(b"</sheetData></worksheet>")
     return out.getvalue()
