@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-X
 from domain import periods
 from domain.safe_text import guard_cell, md_escape
 from domain.text import fold

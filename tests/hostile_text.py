@@ -11,7 +11,7 @@ HOSTILE = (
     f"![t](https:{ATTACKER}/pixel.png) [Đăng nhập lại](https:{ATTACKER}).csv",
     f"<img src=https://{ATTACKER}/i.png> <a href='https://{ATTACKER}'>Đăng nhập</a>",
     f"www.{ATTACKER} và bao@{ATTACKER}",
-    f"[x](javascript:alert(1)) **đậm** :red[đỏ] :material/warning: $x^2$ # tiêu đề",
+    "[x](javascript:alert(1)) **đậm** :red[đỏ] :material/warning: $x^2$ # tiêu đề",
     f"=HYPERLINK(\"https://{ATTACKER}\",\"Bấm\")",
 )
 

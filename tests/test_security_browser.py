@@ -106,13 +106,15 @@ def test_hostile_names_draw_no_link_no_image_and_no_outside_request(server, brow
     context, page, outside = _open(browser, server, path, "demo_admin")
     try:
         page.wait_for_timeout(1500)
-        body = page.inner_text("body")
-        assert ATTACKER in body  # the hostile names are shown...
+        errors = page.query_selector_all('[data-testid="stException"], [data-testid="stAlertContentError"]')
+        assert [e.inner_text()[:300] for e in errors] == []
+        assert ATTACKER in page.inner_text('[data-testid="stMain"]')  # the hostile names are shown on the page...
         for tab in page.get_by_role("tab").all():  # every tab of the page drawn (the lineage tab lists files)
             tab.click()
             wait_for_run(page)
         assert page.evaluate(LINKS_OUT) == []  # ...as text: no link, no image from them
         assert "Đăng nhập lại" not in [a.inner_text() for a in page.locator("a").all()]
+        assert ATTACKER in page.inner_text('[data-testid="stSidebar"]')  # the admin's hostile display name, as text
         assert outside == []
     finally:
         context.close()
