@@ -41,12 +41,17 @@ def guard_frame(frame):
 # labels, where a link or an image is a request to another server and a fake "sign in again" link.
 # CommonMark lets any ASCII punctuation be backslash-escaped, and an escaped character stands for itself.
 # Escaped here: what opens a link, an image or HTML (`[ ] < >`), autolinks (the `:` of a scheme, the `@`
-# of an e-mail, the dot of `www.`), emphasis and code (`* _ ~ \``), maths and directives (`$ :`), tables and
+# of an e-mail), emphasis and code (`* _ ~ \``), maths and directives (`$ :`), tables and
 # headings (`| #`), entities (`&`), the backslash itself, and a list marker at the start; line breaks become
 # spaces (one line stays one line). Dots, commas, hyphens, slashes and brackets () stay as they are, so that
 # a name reads the same in the page's source as on screen.
+# Escapes are not enough for autolinks: GitHub-flavoured markdown (remark-gfm, as Streamlit renders it)
+# finds `https://…`, `www.…` and `name@host.tld` in the text once escapes are resolved. A WORD JOINER
+# (U+2060, invisible, no width) after `:` before `//`, after `www` and after `@` breaks those patterns
+# without changing what is seen (Chromium test: tests/test_security_browser.py).
 _MD_SPECIAL = frozenset("\\`*_[]<>#|~$:@&")
-_WWW = re.compile(r"(www)\.", re.IGNORECASE)
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(:)(?=//)|(www)(?=\.)|(@)", re.IGNORECASE)
 _LIST_START = re.compile(r"^(\s*\d*)([-+.)])")
 
 
@@ -55,8 +60,8 @@ def md_escape(value) -> str:
     if value is None:
         return ""
     text = " ".join(str(value).splitlines())
+    text = _AUTOLINK.sub(lambda m: m.group(0) + _JOINER, text)
     out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
-    out = _WWW.sub(lambda m: m.group(1) + "\\.", out)
     return _LIST_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
 
 

@@ -16,11 +16,15 @@ HOSTILE = (
 )
 
 # Markdown source that Streamlit (CommonMark + GFM + its directives) would turn into a link or an image,
-# raw HTML, or a request: an unescaped `](`, an autolink scheme or `www.`, an unescaped `<`, the corpus's own directives
-# (the app's badges use directives on purpose).
-_LINKY = re.compile(r"(?<!\\)\]\(|(?<!\\)\]\[|https?:|www\.|javascript:|(?<!\\)<[a-zA-Z/!]|(?<!\\):red\[đỏ|(?<!\\):material/warning:|(?<!\\)@" + re.escape(ATTACKER))
+# raw HTML, or a request: an unescaped `](` or `][`, an unescaped `<`, the corpus's own directives (the
+# app's badges use directives on purpose); and, in the text once escapes are resolved (remark-gfm finds
+# autolinks there), `https://`, `www.` or an e-mail address.
+_MARKUP = re.compile(r"(?<!\\)\]\(|(?<!\\)\]\[|(?<!\\)<[a-zA-Z/!]|(?<!\\):red\[đỏ|(?<!\\):material/warning:")
+_AUTOLINK = re.compile(r"https?://|www\.|[\w.+-]@[\w-]+\.", re.IGNORECASE)
 
 
 def renders_link(markdown: str) -> bool:
     """Whether `markdown` (the source Streamlit is given) would draw a link, an image or HTML."""
-    return bool(_LINKY.search(markdown or ""))
+    markdown = markdown or ""
+    text = re.sub(r"\\(.)", r"\1", markdown)  # the text remark-gfm looks for autolinks in
+    return bool(_MARKUP.search(markdown) or _AUTOLINK.search(text))

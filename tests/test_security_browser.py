@@ -78,8 +78,10 @@ def _open(browser, base: str, path: str, username: str):
 
 # Links and images anywhere on the page that point away from the server, or carry the attacker's address.
 LINKS_OUT = """() => [...document.querySelectorAll('a[href], img[src], image, iframe[src], link[href]')]
-    .map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('xlink:href') || '')
-    .filter(u => u.includes('attacker') || u.startsWith('javascript:'))"""
+    .map(e => [e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('xlink:href') || '',
+               e.tagName + ' in ' + ((e.closest('[data-testid]') || {}).getAttribute ? e.closest('[data-testid]').getAttribute('data-testid') : '')])
+    .filter(([u, where]) => u.includes('attacker') || u.startsWith('javascript:'))
+    .map(([u, where]) => where + ': ' + u)"""
 
 
 def test_a_viewer_finds_no_download_in_the_tables_toolbar(server, browser):
