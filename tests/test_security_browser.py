@@ -76,11 +76,12 @@ def _open(browser, base: str, path: str, username: str):
     return context, page, outside
 
 
-# Links and images anywhere on the page that point away from the server, or carry the attacker's address.
+# Links and images anywhere on the page that carry the attacker's address or a script (a heading's own
+# anchor, "#…" on the same page, is not one).
 LINKS_OUT = """() => [...document.querySelectorAll('a[href], img[src], image, iframe[src], link[href]')]
     .map(e => [e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('xlink:href') || '',
                e.tagName + ' in ' + ((e.closest('[data-testid]') || {}).getAttribute ? e.closest('[data-testid]').getAttribute('data-testid') : '')])
-    .filter(([u, where]) => u.includes('attacker') || u.startsWith('javascript:'))
+    .filter(([u, where]) => !u.startsWith('#') && (u.includes('attacker') || u.startsWith('javascript:')))
     .map(([u, where]) => where + ': ' + u)"""
 
 
