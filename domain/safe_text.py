@@ -52,7 +52,7 @@ def guard_frame(frame):
 _MD_SPECIAL = frozenset("\\`*_[]<>#|~$:@&")
 _JOINER = "\u2060"
 _AUTOLINK = re.compile(r"(:)(?=//)|(www)(?=\.)|(@)", re.IGNORECASE)
-_LIST_START = re.compile(r"^(\s*\d*)([-+.)])")
+_LIST_START = re.compile(r"^(\s*\d*)([-+.)])(?=\s|$)")
 
 
 def md_escape(value) -> str:
@@ -61,8 +61,13 @@ def md_escape(value) -> str:
         return ""
     text = " ".join(str(value).splitlines())
     text = _AUTOLINK.sub(lambda m: m.group(0) + _JOINER, text)
-    out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    out = "".join("\\" + ch if ch in _MD_SPECIAL and not _intraword_underscore(text, i) else ch for i, ch in enumerate(text))
     return _LIST_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
+
+
+def _intraword_underscore(text: str, i: int) -> bool:
+    """An `_` between two letters or digits (ky_son_t5.xlsx) never makes emphasis: left as it is."""
+    return text[i] == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
 
 
 def md_params(params: dict) -> dict:
