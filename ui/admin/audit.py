@@ -32,7 +32,7 @@ def section(lang: str, actor) -> None:
         outcome = cols[2].selectbox(t("access.audit.column.outcome"), ("",) + audit_service.OUTCOMES, key="audit_outcome",
                                     format_func=lambda o: t("admin.audit.any") if o == "" else t(f"access.outcome.{o}"))
         cols = st.columns(3)
-        today = dt.date.today()
+        today = data.local_today(data.version())  # the province's day: after 17:00 UTC it is already tomorrow in Vietnam
         since = cols[0].date_input(t("admin.audit.since"), value=today - dt.timedelta(days=30), format="DD/MM/YYYY", key="audit_since")
         until = cols[1].date_input(t("admin.audit.until"), value=today, format="DD/MM/YYYY", key="audit_until")
         text = cols[2].text_input(t("admin.audit.text"), key="audit_text")
