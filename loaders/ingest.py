@@ -145,6 +145,7 @@ def ingest_files(
     transaction: str = "file",
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    isolate: bool = False,
 ) -> IngestReport:
     """Read, validate and (unless `dry_run`) store `files` (SourceFile or (name, bytes[, received_at])).
 
@@ -194,7 +195,7 @@ def ingest_files(
             to_read.append((outcome, src))
 
     resolved: list[tuple[FileOutcome, Resolved, SourceFile]] = []
-    parsed_all = _parse_all([src for _, src in to_read], matcher, index, limits, workers, progress)
+    parsed_all = _parse_all([src for _, src in to_read], matcher, index, limits, workers, progress, isolate)
     for (outcome, src), parsed in zip(to_read, parsed_all):
         if isinstance(parsed, LoaderError):
             outcome.problems = parsed.problems
@@ -223,12 +224,13 @@ def ingest_files(
 
 
 def _parse_all(sources: list[SourceFile], matcher: HeaderMatcher, index: UnitIndex, limits: Limits, workers: int,
-               progress: Callable[[int, int], None] | None) -> list[ParsedFile | LoaderError]:
+               progress: Callable[[int, int], None] | None, isolate: bool = False) -> list[ParsedFile | LoaderError]:
     """Read and parse every file (in order); a large batch in `workers` processes (a bulk load is bound
     by openpyxl's reading, which one process does at one core's speed)."""
     items = [(s.name, s.content) for s in sources]
-    if limits.parse_seconds and len(items) < MIN_ITEMS:
-        # Uploads and small CLI batches: in the worker process, with the time and memory limits (issue 17).
+    if isolate and limits.parse_seconds and len(items) < MIN_ITEMS:
+        # Uploads to the web server (`isolate`): in the worker process, with the time and memory limits
+        # (issue 17), so that a hostile file does not hold the server that draws everyone's pages.
         return isolated_map(_parse_item, items, (matcher, index, limits), seconds=limits.parse_seconds,
                             memory_mb=limits.parse_memory_mb, on_limit=lambda item, kind: _over_limit(item[0], kind, limits))
     return parallel_map(_parse_item, items, (matcher, index, limits), workers, progress)

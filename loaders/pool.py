@@ -81,8 +81,18 @@ def parallel_map(func: Callable[[Any, Any], Any], items: Sequence, state: Any, w
 # `on_limit(item, "time" | "memory")` instead of a result. One worker, one file at a time (a lock): a
 # hostile file takes at most one core, and each file's time limit counts from its own start.
 
-_ISOLATED: dict = {"pool": None, "memory_mb": None}
+_ISOLATED: dict = {"pool": None, "memory_mb": None, "pid": None}
 _ISOLATED_LOCK = threading.Lock()
+
+
+def _own_state() -> None:
+    """A process forked from one that had a worker (the tests' and the crash benchmark's loaders) must not
+    touch that worker: it belongs to the parent. Forget it (and the lock, which a parent's thread may have
+    held at the fork) and start afresh."""
+    global _ISOLATED_LOCK
+    if _ISOLATED["pid"] != os.getpid():
+        _ISOLATED.update(pool=None, memory_mb=None, pid=os.getpid())
+        _ISOLATED_LOCK = threading.Lock()
 
 
 class _OutOfMemory:
@@ -113,8 +123,9 @@ def _isolated_pool(memory_mb: int) -> ProcessPoolExecutor:
     pool = _ISOLATED["pool"]
     if pool is None or _ISOLATED["memory_mb"] != memory_mb:
         _stop_isolated()
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        # "spawn": a fresh interpreter. Not "fork" (the server runs threads) and not "forkserver", whose
+        # server a forked child inherits from its parent and cannot use.
+        ctx = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_limit_worker, initargs=(memory_mb,))
         pool.submit(_ready).result()  # started (and the loaders imported) before any file's time limit runs
         _ISOLATED.update(pool=pool, memory_mb=memory_mb)
@@ -149,6 +160,7 @@ def isolated_map(func: Callable[[Any, Any], Any], items: Sequence, state: Any, *
     from concurrent.futures.process import BrokenProcessPool
 
     out: list = []
+    _own_state()
     with _ISOLATED_LOCK:
         for item in items:
             try:

@@ -97,8 +97,9 @@ def submit_files(engine: Engine, actor: Actor | None, files, *, dry_run: bool = 
     authorize(engine, actor, "submit", unit_codes=[unit] if unit else None, period=None, target=names,
               detail={"files": len(files), "dry_run": dry_run}, now=now)
     allowed = None if cell(actor.role, "submit") == "any" else set(actor.unit_codes)
+    # An upload through the web server is parsed in the worker process with time and memory limits (issue 17).
     options = dict(submitted_by=actor.username, period=period, form=form, unit=unit, mapping=mapping,
-                   allowed_units=allowed, source=source)
+                   allowed_units=allowed, source=source, isolate=source == "upload")
     preview = ingest_files(engine, files, dry_run=True, **options)
     rules = LockRules.of(engine)
     today = rules.local_date(now)
