@@ -86,9 +86,10 @@ def run_users(n: int, pages: list[str], rounds: int) -> dict[str, list[float]]:
 
 
 def bare_seconds(repeat: int = 7) -> float:
+    from streamlit.testing.v1 import AppTest
+
     from bench.common import median_seconds
     from bench.pages import BARE_PAGE
-    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_string(BARE_PAGE, default_timeout=120)
     at.run()

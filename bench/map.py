@@ -76,11 +76,9 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from services.demo import DEMO_PASSWORD
-    from testkit.live_server import streamlit_server
-
-    from services.demo import ensure_demo_accounts
+    from services.demo import DEMO_PASSWORD, ensure_demo_accounts
     from storage.db import make_engine
+    from testkit.live_server import streamlit_server
 
     url = sample_database()
     engine = make_engine(url)

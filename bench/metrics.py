@@ -68,7 +68,9 @@ def nation_data(registry: Registry, seed: int = 766) -> tuple[pd.DataFrame, pd.D
     kinds = {e.code: e.kind for e in registry.elements}
     rng = np.random.default_rng(seed)
     n_m, n_c = len(periods), len(communes)
-    from sample_data.national import synthetic_figures  # the national sample's synthetic figures, one generator for both
+    from sample_data.national import (
+        synthetic_figures,  # the national sample's synthetic figures, one generator for both
+    )
 
     data = synthetic_figures(n_m, n_c, rng)
     assert all(kinds[e] in ("flow", "stock") for e in data)

@@ -14,7 +14,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, ROOT, machine, median_seconds, print_table, sample_database  # noqa: E402
+from bench.common import (  # noqa: E402
+    OUT,
+    ROOT,
+    machine,
+    median_seconds,
+    print_table,
+    sample_database,
+)
 
 BARE_PAGE = textwrap.dedent(
     """

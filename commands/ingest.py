@@ -114,12 +114,13 @@ def ingest(args) -> int:
         mapping = _mapping(args.map)
     except ValueError as exc:
         return refuse(_both("loaders.cli.bad_argument", value=str(exc.args[0]) if exc.args else ""))
-    files = []
+    files, paths = [], []
     for name in args.files:
         path = Path(name)
         if not path.is_file():
             return refuse(_both("loaders.cli.no_file", file=name))
         files.append(SourceFile(path.name, path.read_bytes()))
+        paths.append(name)
     engine = engine_for(args)
     actor = _actor(engine, args.as_user)
     if actor is None:
@@ -134,12 +135,14 @@ def ingest(args) -> int:
         if os.environ.get("P06_DEBUG"):
             raise
         return refuse(_both("loaders.cli.failed", reason=type(exc).__name__))
+    if len(report.files) != len(files):  # one outcome per file, in the order given: paired by position
+        return refuse(_both("loaders.cli.failed", reason="outcomes"))
     if args.error_workbook:
-        _error_workbooks(report, files, Path(args.error_workbook), args.lang)
+        _error_workbooks(report, files, paths, Path(args.error_workbook), args.lang)
     if args.json:
-        print_json(report.as_dict())
+        print_json(report.as_dict())  # one entry per file, in the order given
     else:
-        _print_report(report, args.lang)
+        _print_report(report, args.lang, paths)
     return 1 if any(f.status == REJECTED for f in report.files) else 0
 
 
@@ -150,29 +153,36 @@ def _submit(engine, actor, files, options):
     return submit_files(engine, actor, files, source="cli", **options)
 
 
-def _error_workbooks(report, files, folder: Path, lang: str) -> None:
+def _error_workbooks(report, files, paths, folder: Path, lang: str) -> None:
+    """One error workbook per file with a problem, paired with its file by position (never by name: two
+    files of one name from two folders each get their own), under a name no other file of the batch takes."""
     from loaders.error_workbook import build
 
     folder.mkdir(parents=True, exist_ok=True)
-    by_name = {f.name: f for f in files}
-    for outcome in report.files:
+    taken: set[str] = set()
+    for outcome, src, path in zip(report.files, files, paths):
         if not outcome.errors and not outcome.warnings:
             continue
-        src = by_name[outcome.name]
-        target = folder / f"{Path(outcome.name).stem}_loi.xlsx"
+        stem = Path(outcome.name).stem
+        name, n = f"{stem}_loi.xlsx", 1
+        while name in taken:
+            n += 1
+            name = f"{stem}_loi_{n}.xlsx"
+        taken.add(name)
+        target = folder / name
         target.write_bytes(build(src.name, src.content, outcome.problems, lang))
         print(i18n.t("loaders.cli.error_workbook_written", lang, file=str(target)), file=sys.stderr)
 
 
-def _print_report(report, lang: str) -> None:
+def _print_report(report, lang: str, paths=None) -> None:
     t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
-    for f in report.files:
+    for f, path in zip(report.files, paths or [f.name for f in report.files]):
         status = t(f"loaders.status.{f.status}" + ("_dry" if report.dry_run and f.status == "accepted" else ""))
         what = ""
         if f.values:
             what = t("loaders.cli.what", values=i18n.fmt_int(len(f.values), lang), units=len(f.units),
                      months=", ".join(i18n.fmt_period_short(p) for p in f.periods) or "–")
-        print(f"{f.name}: {status}{what}")
+        print(f"{path}: {status}{what}")
         if f.stored:
             print("  " + t("loaders.cli.stored", id=f.submission_id, added=f.added, changed=f.changed, unchanged=f.unchanged))
         for p in f.problems:

@@ -9,6 +9,7 @@
 # For cron (as the p06 user, nightly at 01:30):
 #   30 1 * * * . /etc/p06/dashboard.env && /srv/p06/app/deploy/backup.sh >> /var/log/p06/backup.log 2>&1
 set -euo pipefail
+umask 077  # the dump holds the users' password hashes: readable by its owner only
 
 url="${1:-${DATABASE_URL:-}}"
 dir="${2:-${P06_BACKUP_DIR:-/var/backups/p06}}"

@@ -10,6 +10,7 @@ Messages never carry a password or a token: only codes, names and periods go int
 from __future__ import annotations
 
 import i18n
+from domain.safe_text import md_params
 
 
 class ServiceError(Exception):
@@ -24,6 +25,11 @@ class ServiceError(Exception):
 
     def message(self, lang: str = i18n.DEFAULT_LANG) -> str:
         return i18n.t(self.key, lang, **_named(self.params, lang))
+
+    def markdown(self, lang: str = i18n.DEFAULT_LANG) -> str:
+        """The message for a page (Streamlit markdown): the parameters (names, values a user typed) shown as
+        typed, never as a link, an image or formatting."""
+        return i18n.t(self.key, lang, **md_params(_named(self.params, lang)))
 
     def both(self) -> str:
         """Vietnamese / English, for the CLI's stderr and the logs."""
@@ -48,6 +54,11 @@ class PasswordRejected(Invalid):
     def message(self, lang: str = i18n.DEFAULT_LANG) -> str:
         lines = [i18n.t(self.key, lang, rules=len(self.problems))]
         lines += [f"- {i18n.t(key, lang, **params)}" for key, params in self.problems]
+        return "\n".join(lines)
+
+    def markdown(self, lang: str = i18n.DEFAULT_LANG) -> str:
+        lines = [i18n.t(self.key, lang, rules=len(self.problems))]
+        lines += [f"- {i18n.t(key, lang, **md_params(params))}" for key, params in self.problems]
         return "\n".join(lines)
 
     def both(self) -> str:

@@ -27,10 +27,10 @@ from domain.errors import ServiceError
 from loaders import mappings as saved_mappings
 from loaders.headers import IGNORE, HeaderMatcher
 from loaders.matching import UnitIndex
-from loaders.parse import ParsedFile, Unmatched, parse_book
-from loaders.pool import parallel_map
+from loaders.parse import ParsedFile, Unmatched, parse_item, parse_one
+from loaders.pool import MIN_ITEMS, isolated_map, parallel_map
 from loaders.problems import LoaderError, Problem, Text, problem_sort_key
-from loaders.readers import Limits, read_book
+from loaders.readers import Limits
 from loaders.validation import Context, Given, Resolved, resolve, validate
 from storage import frames
 from storage.db import Engine
@@ -157,12 +157,13 @@ def ingest_files(
     transaction: str = "file",
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    isolate: bool = False,
 ) -> IngestReport:
     """Read, validate and (unless `dry_run`) store `files` (SourceFile or (name, bytes[, received_at])):
     `check_files`, then `store_checked`. With `save_mapping`, `mapping` is stored for the office after an
     accepted file."""
     report = check_files(engine, files, submitted_by=submitted_by, period=period, form=form, unit=unit, mapping=mapping,
-                         allowed_units=allowed_units, source=source, workers=workers, progress=progress)
+                         allowed_units=allowed_units, source=source, workers=workers, progress=progress, isolate=isolate)
     if not dry_run:
         store_checked(engine, report, checks=checks, transaction=transaction,
                       save_mapping=mapping if save_mapping else None, saved_by=submitted_by)
@@ -182,6 +183,7 @@ def check_files(
     source: str = "upload",
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    isolate: bool = False,
 ) -> IngestReport:
     """Read and validate `files`; store nothing. The report's accepted files hold what would be written
     (`FileOutcome.submission`, the bytes read included), for `store_checked`.
@@ -189,7 +191,8 @@ def check_files(
     `period`/`form`/`unit`: what the submitter states for files that do not state it themselves (a file
     that does must agree). `mapping`: header -> element code (or "ignore") for headers in an office's own
     wording. `allowed_units`: the units the submitter may report for (None = any). `workers`: processes
-    reading a large batch. `progress(done, total)` follows the reading.
+    reading a large batch. `progress(done, total)` follows the reading. `isolate`: parse in the worker
+    process with the time and memory limits (uploads to the web server).
     """
     sources = _sources(files)
     if period is not None:
@@ -229,7 +232,7 @@ def check_files(
             to_read.append((outcome, src))
 
     resolved: list[tuple[FileOutcome, Resolved, SourceFile]] = []
-    parsed_all = _parse_all([src for _, src in to_read], matcher, index, limits, workers, progress)
+    parsed_all = _parse_all([src for _, src in to_read], matcher, index, limits, workers, progress, isolate)
     for (outcome, src), parsed in zip(to_read, parsed_all):
         if isinstance(parsed, LoaderError):
             outcome.problems = parsed.problems
@@ -271,22 +274,23 @@ def store_checked(engine: Engine, report: IngestReport, *, checks: Callable | No
 
 
 def _parse_all(sources: list[SourceFile], matcher: HeaderMatcher, index: UnitIndex, limits: Limits, workers: int,
-               progress: Callable[[int, int], None] | None) -> list[ParsedFile | LoaderError]:
+               progress: Callable[[int, int], None] | None, isolate: bool = False) -> list[ParsedFile | LoaderError]:
     """Read and parse every file (in order); a large batch in `workers` processes (a bulk load is bound
     by openpyxl's reading, which one process does at one core's speed)."""
-    return parallel_map(_parse_item, [(s.name, s.content) for s in sources], (matcher, index, limits), workers, progress)
+    items = [(s.name, s.content) for s in sources]
+    if isolate and limits.parse_seconds and len(items) < MIN_ITEMS:
+        # Uploads to the web server (`isolate`): in the worker process, with the time and memory limits
+        # (issue 17), so that a hostile file does not hold the server that draws everyone's pages.
+        return isolated_map(parse_item, items, (matcher, index, limits), seconds=limits.parse_seconds,
+                            memory_mb=limits.parse_memory_mb, on_limit=lambda item, kind: _over_limit(item[0], kind, limits))
+    return parallel_map(parse_item, items, (matcher, index, limits), workers, progress)
 
 
-def _parse_item(state: tuple, item: tuple[str, bytes]):
-    matcher, index, limits = state
-    return _parse_one(item[0], item[1], matcher, index, limits)
+def _over_limit(name: str, kind: str, limits: Limits) -> LoaderError:
+    if kind == "time":
+        return LoaderError([Problem("parse_too_long", name, params={"seconds": limits.parse_seconds})])
+    return LoaderError([Problem("parse_too_large", name, params={"memory_mb": limits.parse_memory_mb})])
 
-
-def _parse_one(name: str, content: bytes, matcher: HeaderMatcher, index: UnitIndex, limits: Limits):
-    try:
-        return parse_book(read_book(name, content, limits), matcher, index)
-    except LoaderError as exc:
-        return exc
 
 
 def _resolve_with_unit_mappings(parsed: ParsedFile, src: SourceFile, engine, matcher: HeaderMatcher, index, limits, ctx,
@@ -297,7 +301,7 @@ def _resolve_with_unit_mappings(parsed: ParsedFile, src: SourceFile, engine, mat
         units = sorted({res.unit_of(r.id) for r in parsed.refs} - {None})
         extra = saved_mappings.load(engine, units, res.form)
         if extra and any(k not in matcher.mapping for k in extra):
-            again = _parse_one(src.name, src.content, matcher.with_mapping(extra), index, limits)
+            again = parse_one(src.name, src.content, matcher.with_mapping(extra), index, limits)
             if not isinstance(again, LoaderError):
                 res = resolve(again, ctx, given, now_period)
     return res

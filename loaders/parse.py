@@ -380,3 +380,19 @@ def _element_of_row(code_cell: str | None, name_cell: str | None, matcher: Heade
 def element_text(registry, code: str) -> Text:
     e = registry.element_by_code.get(code)
     return Text(e.name_vi, e.name_en) if e else Text(code, code)
+
+
+def parse_one(name: str, content: bytes, matcher: HeaderMatcher, index: UnitIndex, limits):
+    """A file's bytes read (within `limits`) and parsed, or the LoaderError that says why not."""
+    from loaders.readers import read_book
+
+    try:
+        return parse_book(read_book(name, content, limits), matcher, index)
+    except LoaderError as exc:
+        return exc
+
+
+def parse_item(state: tuple, item: tuple[str, bytes]):
+    """`parse_one` as the process pools call it: (matcher, index, limits) and (name, bytes)."""
+    matcher, index, limits = state
+    return parse_one(item[0], item[1], matcher, index, limits)

@@ -10,8 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import i18n
 from openpyxl.utils import get_column_letter
+
+import i18n
+from domain.safe_text import md_escape
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -28,10 +30,15 @@ RULES: dict[str, str] = {
     "zip_bomb": ERROR,
     "too_many_rows": ERROR,
     "too_many_columns": ERROR,
+    "too_many_cells": ERROR,
+    "parse_too_long": ERROR,
+    "parse_too_large": ERROR,
     "not_utf8": ERROR,
     "no_table": ERROR,
     "no_values": ERROR,
     "macros_ignored": WARNING,
+    "macros_refused": ERROR,
+    "external_link": WARNING,
     # what the file is about: month, form, unit
     "period_missing": ERROR,
     "period_conflict": ERROR,
@@ -151,6 +158,10 @@ class Problem:
     def message(self, lang: str) -> str:
         return i18n.t(f"loaders.problem.{self.code}", lang, **{k: _render(v, lang) for k, v in self.params.items()})
 
+    def markdown(self, lang: str) -> str:
+        """The message for a page's markdown: file names, sheet names and headers shown as typed."""
+        return md_escape(self.message(lang))
+
     def hint(self, lang: str) -> str:
         return i18n.t(f"loaders.hint.{self.code}", lang, **{k: _render(v, lang) for k, v in self.params.items()})
 
@@ -198,6 +209,10 @@ class LoaderError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("; ".join(p.text("en") for p in self.problems))
+
+    def __reduce__(self):
+        # Sent back from the worker process that parsed the file (loaders/pool.py): rebuilt from its problems.
+        return (LoaderError, (self.problems,))
 
 
 def problem_sort_key(p: Problem) -> tuple:

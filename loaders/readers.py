@@ -3,8 +3,10 @@
 
 Hostile files are refused before they are parsed: the size is checked first, then an .xlsx's declared
 uncompressed size against its compressed size (a zip bomb declares gigabytes in kilobytes; Python's
-zipfile never inflates a member beyond its declared size, so the declaration is a safe bound). Macros are
-never loaded, external links never followed, hidden sheets never read, and rows and columns are bounded.
+zipfile never inflates a member beyond its declared size, so the declaration is a safe bound). A workbook
+carrying macros (a VBA project, Excel 4.0 macro sheets) is refused: its original would be offered for
+download to the agency. External links are never followed (a formula taking its value from another
+workbook is a located warning), hidden sheets never read, and rows and columns are bounded.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ class Limits:
     max_uncompressed_bytes: int = 200 * 1024 * 1024
     max_uncompressed_ratio: float = 100.0
     max_columns: int = MAX_COLUMNS
+    max_cells: int = 1_000_000  # over every visible sheet; counted in the sheet XML before openpyxl reads it
+    # Parsing in a worker process (loaders/pool.py isolated_map) with these limits; parse_seconds 0: in this
+    # process, without limits.
+    parse_seconds: int = 0
+    parse_memory_mb: int = 0
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Limits":
@@ -37,6 +44,9 @@ class Limits:
             max_rows=int(settings["max_rows"]),
             max_uncompressed_bytes=int(settings["max_uncompressed_mb"]) * 1024 * 1024,
             max_uncompressed_ratio=float(settings["max_uncompressed_ratio"]),
+            max_cells=int(settings.get("max_cells", cls.max_cells)),
+            parse_seconds=int(settings.get("parse_seconds", cls.parse_seconds)),
+            parse_memory_mb=int(settings.get("parse_memory_mb", cls.parse_memory_mb)),
         )
 
 
@@ -123,9 +133,11 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
         if any(n.startswith("xl/") for n in names):
             raise refuse("damaged_file")
         raise refuse("not_spreadsheet")
-    notes = []
-    if "xl/vbaProject.bin" in names:
-        notes.append(Problem("macros_ignored", file=name))
+    if carries_macros(archive, names):
+        # Macros are never run here, but the original file is kept and offered for download to the agency
+        # and administrators: a file that would run code on their machines is not accepted at all.
+        raise refuse("macros_refused")
+    notes: list[Problem] = []
     import openpyxl
 
     try:
@@ -134,11 +146,12 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
         raise refuse("damaged_file") from None
     sheets, hidden = [], []
     try:
+        _check_cell_budget(name, wb, archive, limits)
         for ws in wb.worksheets:
             if ws.sheet_state != "visible":
                 hidden.append(ws.title)
                 continue
-            sheets.append(_read_worksheet(name, ws, archive, limits))
+            sheets.append(_read_worksheet(name, ws, archive, limits, notes))
     except LoaderError:
         raise
     except Exception:  # noqa: BLE001 - a sheet openpyxl cannot parse is a damaged file, not a crash
@@ -152,8 +165,108 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d+)(?::([A-Z]{1,3}
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
-def _read_worksheet(name: str, ws, archive: zipfile.ZipFile, limits: Limits) -> RawSheet:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+def _check_cell_budget(name: str, wb, archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse, before any cell is read, a workbook whose visible sheets hold more than `max_cells` cells:
+    each sheet's declared dimension first (one look at its first kilobytes), then its cells counted in the
+    XML itself (a dimension can lie or be missing), streamed in chunks; openpyxl would take about 5 µs and
+    far more memory per cell (a 99,000 × 120 sheet: a minute and 600 MB)."""
+    total = 0
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        path = ws._worksheet_path.lstrip("/")
+        declared = _declared_cells(archive, path)
+        if declared is not None and total + declared > limits.max_cells:
+            raise LoaderError([Problem("too_many_cells", file=name, sheet=ws.title, params={"max_cells": limits.max_cells})])
+        total += _count_cells(archive, path)
+        if total > limits.max_cells:
+            raise LoaderError([Problem("too_many_cells", file=name, sheet=ws.title, params={"max_cells": limits.max_cells})])
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _declared_cells(archive: zipfile.ZipFile, path: str) -> int | None:
+    from openpyxl.utils.cell import column_index_from_string
+
+    with archive.open(path) as fh:
+        head = fh.read(4096)
+    m = _DIMENSION.search(head)
+    if not m or not m.group(3):
+        return None
+    rows = int(m.group(4)) - int(m.group(2)) + 1
+    cols = column_index_from_string(m.group(3).decode()) - column_index_from_string(m.group(1).decode()) + 1
+    return max(rows, 0) * max(cols, 0)
+
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _count_cells(archive: zipfile.ZipFile, path: str, chunk: int = 1 << 20) -> int:
+    """The `<c>` elements of a sheet's XML, read in 1 MB chunks (a tag cut by a chunk's end is counted
+    once: the tail of each chunk is carried over)."""
+    n, tail = 0, b""
+    with archive.open(path) as fh:
+        while True:
+            data = fh.read(chunk)
+            if not data:
+                break
+            buf = tail + data
+            cut = max(0, len(buf) - 16)  # tags starting before `cut` are counted now, the others with the next chunk
+            if b":c" in buf:  # namespace-prefixed tags (<x:c ...>): the slower regular expression
+                n += sum(1 for m in _CELL_TAG.finditer(buf) if m.start() < cut)
+            else:
+                n += buf.count(b"<c ", 0, cut + 2) + buf.count(b"<c>", 0, cut + 2) + buf.count(b"<c/", 0, cut + 2)
+            tail = buf[cut:]
+    n += len(_CELL_TAG.findall(tail))
+    return n
+
+
+def carries_macros(archive: zipfile.ZipFile, names: set[str] | None = None) -> bool:
+    """Whether an OOXML package holds macros: a VBA project (wherever it is stored and however it is
+    named: the content types say what a part is), Excel 4.0 macro sheets, or dialog sheets."""
+    names = names if names is not None else {m.filename for m in archive.infolist()}
+    lowered = {n.lower() for n in names}
+    if any(n.endswith("vbaproject.bin") or n.startswith(("xl/macrosheets/", "xl/dialogsheets/")) for n in lowered):
+        return True
+    try:
+        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except Exception:  # noqa: BLE001 - unreadable content types: judged by the names alone
+        types = b""
+    return bool(_MACRO_TYPES.search(types))
+
+
+def content_carries_macros(content: bytes) -> bool:
+    """`carries_macros` for a stored file's bytes (False for anything that is not a zip package)."""
+    if not content.startswith(b"PK"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return carries_macros(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return False
+
+
+def macro_free_copy(content: bytes) -> bytes:
+    """A workbook's values, formulas and styles saved again without its macros (a file stored before macro
+    workbooks were refused is served only this way)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(content), keep_vba=False, keep_links=False, rich_text=False)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# (A workbook merely saved as .xlsm says "macroEnabled" without holding any macro: that one is accepted.)
+_MACRO_TYPES = re.compile(rb"vbaProject|macrosheet|dialogsheet", re.IGNORECASE)
+# A formula taking its value from another workbook: `[1]Sheet1!A1`, `'[1]Số liệu'!B2`, `[Book2.xlsx]S!A1`.
+_EXTERNAL_REF = re.compile(rb"\[[^\]<]{1,200}\][^!<]{0,200}!")
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>([^<]*)</(?:\w+:)?f>")
+
+
+def _read_worksheet(name: str, ws, archive: zipfile.ZipFile, limits: Limits, notes: list | None = None) -> RawSheet:
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     max_col = ws.max_column if isinstance(ws.max_column, int) else None
     if max_col is not None and max_col > limits.max_columns:
@@ -181,7 +294,29 @@ def _read_worksheet(name: str, ws, archive: zipfile.ZipFile, limits: Limits) -> 
         c2, r2 = coordinate_from_string(last)
         merged.append((r1, column_index_from_string(c1), r2, column_index_from_string(c2)))
     missing = _formulas_without_value(xml) if _HAS_FORMULA.search(xml) else set()
+    if notes is not None and _HAS_FORMULA.search(xml):
+        for (row, col), formula in _external_formulas(xml):
+            notes.append(Problem("external_link", file=name, sheet=ws.title, row=row, column=col,
+                                 params={"formula": formula[:120]}))
     return RawSheet(ws.title, rows, merged, missing)
+
+
+def _external_formulas(xml: bytes) -> list[tuple[tuple[int, int], str]]:
+    """The cells whose formula refers to another workbook, with the formula (its value is whatever that
+    workbook held when this one was last saved, on someone else's machine)."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    out = []
+    for f in _FORMULA_TEXT.finditer(xml):
+        if not _EXTERNAL_REF.search(f.group(1)):
+            continue
+        starts = list(_CELL_START.finditer(xml, max(0, f.start() - 400), f.start()))
+        if not starts:
+            continue
+        cell = starts[-1]
+        formula = f.group(1).decode("utf-8", "replace").replace("&amp;", "&").replace("&quot;", '"').replace("&apos;", "'")
+        out.append(((int(cell.group(2)), column_index_from_string(cell.group(1).decode())), formula))
+    return out
 
 
 _CELL_START = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{1,3})(\d+)"')

@@ -43,7 +43,7 @@ if st.button(t("reports.page.generate"), type="primary", icon=":material/descrip
                           progress=lambda fraction, text: bar.progress(min(1.0, fraction), text=text))
     except ServiceError as exc:
         bar.empty()
-        st.error(exc.message(language))
+        st.error(exc.markdown(language))
         st.stop()
     bar.empty()
     st.session_state[PACK] = (wanted, pack, key.version, dt.datetime.now(dt.timezone.utc))
@@ -54,7 +54,7 @@ def _record(fmt: str, month: str) -> None:
     try:
         exports.record_export(engine, actor, "monthly_report", month, fmt=fmt)
     except ServiceError as exc:
-        st.session_state["report_refused"] = exc.message(language)
+        st.session_state["report_refused"] = exc.markdown(language)
 
 
 stored = st.session_state.get(PACK)
@@ -82,7 +82,7 @@ state = locks.lock_state(engine, period)
 st.markdown(t("reports.page.lock_state", month=month_text(period, language),
               state=i18n.t(f"access.lock_kind.{state.kind}", language)))
 if state.kind == locks.PUBLISHED:
-    st.caption(t("reports.page.published_by", who=state.changed_by or "–", at=i18n.fmt_datetime(state.changed_at)))
+    st.caption(page.md("reports.page.published_by", who=state.changed_by or "–", at=i18n.fmt_datetime(state.changed_at)))
 elif permits(actor, "publish"):
     st.caption(t("reports.page.publish_caption"))
     sure = st.checkbox(t("reports.page.publish_confirm", month=month_text(period, language)), key="report_publish_sure")
@@ -90,6 +90,6 @@ elif permits(actor, "publish"):
         try:
             locks.publish(engine, actor, period)
         except ServiceError as exc:
-            st.error(exc.message(language))
+            st.error(exc.markdown(language))
         else:
             st.rerun()

@@ -10,6 +10,7 @@ import streamlit as st
 import i18n
 from domain import periods
 from domain.errors import ServiceError
+from domain.safe_text import guard_cell, md_escape
 from domain.text import fold
 from domain.units import base_name, valid_in
 from presentation import flags
@@ -59,7 +60,7 @@ figures_level = "former_district" if as_area else level  # the area: the sum of 
 
 
 def _unit_ref(code) -> str:
-    return f"{names.get(code, code)} ({code})"
+    return md_escape(f"{names.get(code, code)} ({code})")
 
 
 def _given(code) -> bool:
@@ -72,7 +73,7 @@ if info["valid_from"] is not None:
     facts.append(t("profile.valid_from", date=i18n.fmt_date(info["valid_from"])))
 if info["valid_to"] is not None:
     facts.append(t("profile.valid_to", date=i18n.fmt_date(info["valid_to"])))
-st.markdown(f"### {info[name_col]}\n" + " · ".join(facts))
+st.markdown(f"### {md_escape(info[name_col])}\n" + " · ".join(md_escape(f) for f in facts))
 history = []
 if _given(info["former_unit_code"]):
     history.append(t("profile.former", unit=_unit_ref(info["former_unit_code"])))
@@ -116,6 +117,11 @@ flag_now = weak_now.units[weak_now.units["unit_code"] == unit]
 scores = data.scorecard(key, period).scores
 score_now = scores[scores["unit_code"] == unit]
 st.markdown(f"**{t('profile.accountability_heading', period=i18n.fmt_period(period, language))}**")
+if session.allowed(actor, "view_followups", language, show=False):  # the head named, for who may see follow-ups
+    leaders = followups.unit_leaders(engine, actor)
+    head = leaders[leaders["unit_code"] == unit]
+    st.markdown(page.md("profile.accountability_head", name=head.iloc[0]["name"], position=head.iloc[0]["position"] or "–")
+                if len(head) else t("followup.leader_none"))
 c_open, c_overdue, c_flag, c_score = st.columns(4)
 c_open.metric(t("tasks.count.open"), i18n.fmt_int(counts["open"], language))
 c_overdue.metric(t("tasks.count.overdue"), i18n.fmt_int(counts["overdue"], language))
@@ -177,7 +183,7 @@ with tab_lineage:
     try:
         trace = lineage.lineage(engine, actor, unit, period)
     except ServiceError as exc:
-        st.error(exc.message(language))
+        st.error(exc.markdown(language))
         st.stop()
     st.markdown(f"**{t('profile.lineage_heading', period=i18n.fmt_period(period, language))}**")
     if trace.values.empty:
@@ -187,9 +193,9 @@ with tab_lineage:
         st.dataframe(pd.DataFrame({
             t("profile.col_element"): trace.values["element_code"].map(elements),
             t("profile.col_figure"): [i18n.fmt_int(v, language) for v in trace.values["value"]],
-            t("profile.col_file"): trace.values["filename"],
+            t("profile.col_file"): trace.values["filename"].map(guard_cell),
             t("profile.col_submission"): trace.values["submission_id"],
-            t("profile.col_by"): trace.values["submitted_by"],
+            t("profile.col_by"): trace.values["submitted_by"].map(guard_cell),
             t("profile.col_received"): [i18n.fmt_datetime(x) for x in trace.values["received_at"]],
             t("profile.col_source"): [t(f"profile.source.{s}") if i18n.has(f"profile.source.{s}") else s for s in trace.values["source"]],
             t("profile.col_revisions"): trace.values["n_revisions"],
@@ -204,8 +210,8 @@ with tab_lineage:
             t("profile.col_element"): r["element_code"].map(elements),
             t("profile.col_change_value"): [f"{i18n.fmt_int(a, language)} → {i18n.fmt_int(b, language)}"
                                             for a, b in zip(r["old_value"], r["new_value"])],
-            t("profile.col_change_file"): [f"{a} → {b}" for a, b in zip(r["old_filename"], r["new_filename"])],
-            t("profile.col_replaced_by"): r["replaced_by"],
+            t("profile.col_change_file"): [guard_cell(f"{a} → {b}") for a, b in zip(r["old_filename"], r["new_filename"])],
+            t("profile.col_replaced_by"): r["replaced_by"].map(guard_cell),
             t("profile.col_replaced_at"): [i18n.fmt_datetime(x) for x in r["replaced_at"]],
         }), hide_index=True, width="stretch")
 
@@ -214,7 +220,7 @@ with tab_lineage:
         may_download = session.allowed(actor, "export", language, show=False)
         for s in trace.submissions.itertuples():
             with st.container(border=True):
-                st.markdown(t("profile.file_line", file=s.filename, id=s.id, who=s.submitted_by,
+                st.markdown(page.md("profile.file_line", file=s.filename, id=s.id, who=s.submitted_by,
                               when=i18n.fmt_datetime(s.received_at)))
                 st.caption(t("profile.file_counts", current=s.current_values, replaced=s.replaced_values,
                              total=s.n_values, sha=s.sha256[:12]))

@@ -9,6 +9,7 @@ import streamlit as st
 
 import i18n
 from domain.errors import ServiceError
+from domain.safe_text import guard_cell
 from presentation import flags, push
 from reports import letter
 from services import exports, followups
@@ -124,7 +125,7 @@ if sees_followups:
         "" if pd.isna(by) else t("weak.by_at", who=by, when=i18n.fmt_datetime(at))
         for by, at in zip(shown["followup_by"], shown["followup_at"])
     ]
-    view[t("weak.col_note")] = shown["followup_note"].fillna("").to_numpy()
+    view[t("weak.col_note")] = shown["followup_note"].fillna("").map(guard_cell).to_numpy()
 
 
 fills = ((t("weak.col_severity"), "severity"),) + (((t("weak.col_followup"), "followup"),) if sees_followups else ())
@@ -167,7 +168,7 @@ if flash:
 names = dict(zip(shown["unit_code"], [f"{r}. {n}" for r, n in zip(shown["rank"], shown[name_col])]))
 unit = filters.choice("weak_unit", list(names), param="unit", label=t("weak.unit"), format_func=names.__getitem__)
 row = shown.set_index("unit_code").loc[unit]
-st.markdown(t("weak.detail_head", name=row[name_col], severity=badges.severity_text(row["severity"], language),
+st.markdown(page.md("weak.detail_head", name=row[name_col], severity=badges.severity_text(row["severity"], language),
               points=row["points"], months=row["months_flagged"], since=i18n.fmt_period_short(row["since"])))
 st.markdown("\n".join(f"- {s}" for s in sentences.get(unit, [])))
 st.page_link("pages/unit_profile.py", label=t("weak.open_profile"), icon=":material/badge:",
@@ -213,9 +214,9 @@ if sees_followups:
                 followups.add_followup(engine, actor, unit, period, status, note, due_date=due, letter_no=letter_no,
                                        letter_date=letter_date, cause=cause, cause_text=cause_text)
             except ServiceError as exc:
-                st.error(exc.message(language), icon=":material/block:")
+                st.error(exc.markdown(language), icon=":material/block:")
             else:
-                st.session_state["weak_flash"] = t("weak.saved", name=row[name_col], status=badges.followup_text(status, language),
+                st.session_state["weak_flash"] = page.md("weak.saved", name=row[name_col], status=badges.followup_text(status, language),
                                                    period=i18n.fmt_period_short(period))
                 st.rerun()
 

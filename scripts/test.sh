@@ -2,7 +2,8 @@
 # Install everything and run the whole test suite. The PostgreSQL half runs when TEST_DATABASE_URL
 # points at a server (bash .ci/run sets it); otherwise it is skipped with the reason. Browser tests use
 # Debian's Chromium, installed here when missing; the monthly report's conversion test uses LibreOffice
-# Writer, poppler and the Liberation fonts, installed here when missing. Extra arguments go to pytest.
+# Writer, poppler and the Liberation fonts, installed here when missing; so is nginx, whose `nginx -t` checks
+# deploy/nginx.conf. Extra arguments go to pytest.
 source "$(dirname "$0")/venv.sh" requirements-dev.txt
 if [ ! -x /usr/bin/chromium ]; then
   need_root apt-get update -qq && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
@@ -12,5 +13,10 @@ if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || [ ! -d
   need_root apt-get update -qq && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     libreoffice-writer-nogui poppler-utils fonts-liberation >/dev/null \
     || echo "LibreOffice could not be installed: the report conversion test will be skipped" >&2
+fi
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  # tests/test_security_deploy.py checks deploy/nginx.conf with `nginx -t` on the nginx Debian ships.
+  need_root apt-get update -qq && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
+    || echo "nginx could not be installed: the nginx configuration test will be skipped" >&2
 fi
 exec python -m pytest "$@"

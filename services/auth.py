@@ -9,6 +9,15 @@ Password sign-in, `sign_in(engine, username, password) -> token`:
   password, though they take as long, and are not counted);
 - lockout: after `max_failed_logins` consecutive failures, for `lockout_minutes`; when it ends, the
   count starts again from zero; a success resets it;
+- sources (issue 17): every attempt comes from a source (the client's address, given by the page layer;
+  "local" when none is known, which counts for the account only). Failures are also counted per source over every account: after
+  `max_failed_logins_per_source` consecutive ones the source is blocked (for `lockout_minutes`, twice as
+  long at each new block, at most a day), whatever it types. An account's lockout shuts out only sources
+  it has never signed in from: at an address where the account has signed in before, its own attempts
+  are throttled per account and source (the same growing delay, at most `lockout_minutes`) and never
+  locked by what others typed elsewhere. So nobody can keep a user out from somewhere else, guessing is
+  bounded per source and per account, and the audit trail shows each attempt with its source, each
+  block of a source (`source_blocked_now`) and each lockout (`locked_now`);
 - every attempt is audited (`sign_in`, outcome ok or failed, with the reason); an unknown username is
   recorded without the name typed, which is often a password typed into the wrong box;
 - a stored hash with outdated argon2 parameters is replaced after a successful sign-in.
@@ -22,6 +31,7 @@ session (services/sessions.py), so pages call `resume(engine, token)` whichever 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import re
 import unicodedata
@@ -29,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, and_, case, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.errors import Invalid, Refused
@@ -62,7 +73,24 @@ def _failed() -> Refused:
     return Refused("access.auth.failed", reason="failed")
 
 
-def sign_in(engine: Engine, username: str, password: str, *, now: dt.datetime | None = None) -> str:
+ANY_ACCOUNT = "*"  # sign_in_source.username of a source's own counter
+LOCAL_SOURCE = "local"  # no address known (the CLI, a test)
+MAX_SOURCE_BLOCK = dt.timedelta(hours=24)
+
+
+def normalize_source(source) -> str:
+    """An address as stored: an IP address in its canonical form; anything else reduced to a short token."""
+    text = str(source or "").strip()
+    if not text:
+        return LOCAL_SOURCE
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return re.sub(r"[^0-9A-Za-z.:_-]", "", text)[:64] or LOCAL_SOURCE
+
+
+def sign_in(engine: Engine, username: str, password: str, *, source: str | None = None,
+            now: dt.datetime | None = None) -> str:
     """A new session token for a correct username and password; otherwise Refused (one message for every
     kind of failure). Throttling, lockout, audit and rehashing as described above.
 
@@ -75,24 +103,28 @@ def sign_in(engine: Engine, username: str, password: str, *, now: dt.datetime | 
         "lockout": dt.timedelta(minutes=setting(engine, "lockout_minutes")),
         "throttle": setting(engine, "login_throttle_seconds"),
         "hours": setting(engine, "session_max_hours"),
+        "per_source": setting(engine, "max_failed_logins_per_source"),
     }
+    source = normalize_source(source)
     name = normalize_username(username)
     password = password if isinstance(password, str) else ""
-    user, reason = _precheck(engine, name, password, now, limits["max"])
+    user, reason, until, known = _precheck(engine, name, password, now, limits["max"], source)
     if reason is not None:
         if len(password) <= MAX_PASSWORD_INPUT:
             passwords.waste_time_like_a_verify(password)  # as slow as a real check: the time tells nothing
         # The name typed is not recorded for an unknown user: it is often a password in the wrong box.
         who = user.username if user is not None else None
-        detail = {"reason": reason, "method": "password"}
-        if reason in ("locked", "throttled"):
-            detail["until"] = user.locked_until.isoformat()
+        detail = {"reason": reason, "method": "password", "source": source}
+        if until is not None:
+            detail["until"] = until.isoformat()
         audit.record(engine, who, "sign_in", who or "", "failed", detail, now=now)
+        if reason != "source_blocked":  # attempts while blocked are refused unread and do not extend the block
+            in_transaction(engine, lambda session: _source_failed(session, source, now, limits))
         log.info("sign-in failed (%s)", reason)
         raise _failed()
     ok = passwords.verify_password(user.password_hash, password)
     new_hash = passwords.hash_password(password) if ok and passwords.needs_rehash(user.password_hash) else None
-    token, reason = in_transaction(engine, lambda session: _outcome(session, name, ok, new_hash, now, limits))
+    token, reason = in_transaction(engine, lambda session: _outcome(session, name, ok, new_hash, now, limits, source, known))
     if token is None:
         log.info("sign-in failed (%s)", reason)
         raise _failed()
@@ -100,27 +132,82 @@ def sign_in(engine: Engine, username: str, password: str, *, now: dt.datetime | 
     return token
 
 
-def _precheck(engine: Engine, name: str, password: str, now: dt.datetime, max_failures: int):
-    """(user row or None, reason to refuse before checking the password or None)."""
-    u = models.AppUser
-    if not USERNAME.match(name) or len(password) > MAX_PASSWORD_INPUT:
-        return None, "unknown_user"
+def _precheck(engine: Engine, name: str, password: str, now: dt.datetime, max_failures: int, source: str):
+    """(user row or None, reason to refuse before checking the password or None, until when, whether the
+    account has signed in from this source before)."""
+    u, src = models.AppUser, models.SignInSource
     with engine.connect() as conn:
+        rows = {r.username: r for r in conn.execute(
+            select(src).where(src.source == source, src.username.in_([ANY_ACCOUNT, name]))).all()}
+        here, mine = rows.get(ANY_ACCOUNT), rows.get(name)
+        if here is not None and here.locked_until is not None and here.locked_until > now:
+            return None, "source_blocked", here.locked_until, False
+        if not USERNAME.match(name) or len(password) > MAX_PASSWORD_INPUT:
+            return None, "unknown_user", None, False
         user = conn.execute(select(u).where(u.username == name)).first()
         if user is None:
-            return None, "unknown_user"
+            return None, "unknown_user", None, False
+        known = source != LOCAL_SOURCE and mine is not None and mine.last_success_at is not None
         if not user.active:
-            return user, "inactive"
+            return user, "inactive", None, known
         if user.password_hash is None:
-            return user, "no_password"
-        if user.locked_until is not None and user.locked_until > now:
-            return user, "locked" if user.failed_logins >= max_failures else "throttled"
+            return user, "no_password", None, known
+        if known:
+            # Where the account has signed in before, only its own attempts from here hold it back.
+            if mine.locked_until is not None and mine.locked_until > now:
+                return user, "throttled_here", mine.locked_until, known
+        elif user.locked_until is not None and user.locked_until > now:
+            return user, "locked" if user.failed_logins >= max_failures else "throttled", user.locked_until, known
         if user.is_demo and not sample_only(conn):
-            return user, "demo_outside_sample"
-    return user, None
+            return user, "demo_outside_sample", None, known
+    return user, None, None, known
 
 
-def _outcome(session: Session, name: str, ok: bool, new_hash: str | None, now: dt.datetime, limits: dict):
+def _counter(session: Session, username: str, source: str) -> models.SignInSource:
+    """The row counting `username`'s attempts from `source` (created on first use)."""
+    row = session.get(models.SignInSource, (username, source))
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = models.SignInSource(username=username, source=source, failures=0, blocks=0)
+                session.add(row)
+        except IntegrityError:  # created by a simultaneous attempt
+            row = session.get(models.SignInSource, (username, source))
+    return row
+
+
+def _source_failed(session: Session, source: str, now: dt.datetime, limits: dict) -> None:
+    """One more failure from `source`, over every account; blocks the source when it reaches the limit
+    (an attempt with no address, from the CLI or a test, counts for its account only)."""
+    if source == LOCAL_SOURCE:
+        return
+    row = _counter(session, ANY_ACCOUNT, source)
+    row.failures += 1
+    row.last_failure_at = now
+    if row.failures >= limits["per_source"]:
+        row.blocks += 1
+        row.failures = 0
+        row.locked_until = now + min(limits["lockout"] * 2 ** min(row.blocks - 1, 16), MAX_SOURCE_BLOCK)
+        audit.record(session, None, "sign_in", "", "failed",
+                     {"reason": "source_blocked_now", "method": "password", "source": source,
+                      "until": row.locked_until.isoformat(), "blocks": row.blocks}, now=now)
+    session.flush()
+
+
+def _source_succeeded(session: Session, name: str, source: str, now: dt.datetime) -> None:
+    """A success from `source`: its counters start again, and the account knows this source from now on."""
+    if source == LOCAL_SOURCE:
+        return
+    here = session.get(models.SignInSource, (ANY_ACCOUNT, source))
+    if here is not None:
+        here.failures = 0
+    mine = _counter(session, name, source)
+    mine.failures, mine.locked_until, mine.last_success_at = 0, None, now
+    session.flush()
+
+
+def _outcome(session: Session, name: str, ok: bool, new_hash: str | None, now: dt.datetime, limits: dict,
+             source: str = LOCAL_SOURCE, known: bool = False):
     """Write the result of a checked password: (token, None) or (None, reason)."""
     u = models.AppUser
     unlocked = or_(u.locked_until.is_(None), u.locked_until <= now)
@@ -131,12 +218,31 @@ def _outcome(session: Session, name: str, ok: bool, new_hash: str | None, now: d
         landed = session.execute(
             update(u).where(u.username == name, u.active.is_(True), unlocked).values(**values)
         ).rowcount
+        if not landed and known:
+            # Locked by failures from elsewhere: the user signs in from a source of theirs, and the lock stays
+            # for the others.
+            values = {k: v for k, v in values.items() if k not in ("failed_logins", "locked_until")}
+            landed = session.execute(update(u).where(u.username == name, u.active.is_(True)).values(**values)).rowcount
         if not landed:  # locked (or deactivated) by a simultaneous attempt since the check
-            audit.record(session, name, "sign_in", name, "failed", {"reason": "locked", "method": "password"}, now=now)
+            audit.record(session, name, "sign_in", name, "failed", {"reason": "locked", "method": "password", "source": source}, now=now)
             return None, "locked"
+        _source_succeeded(session, name, source, now)
         token = new_session(session, name, now, limits["hours"])
-        audit.record(session, name, "sign_in", name, "ok", {"method": "password", "rehashed": new_hash is not None}, now=now)
+        audit.record(session, name, "sign_in", name, "ok",
+                     {"method": "password", "rehashed": new_hash is not None, "source": source}, now=now)
         return token, None
+    _source_failed(session, source, now, limits)
+    if known:
+        # From a source of the account's own: a growing delay for this account here, never the account's lock.
+        mine = _counter(session, name, source)
+        mine.failures += 1
+        mine.last_failure_at = now
+        delay = dt.timedelta(seconds=limits["throttle"] * 2 ** min(mine.failures - 1, 20))
+        mine.locked_until = now + min(delay, limits["lockout"]) if limits["throttle"] else None
+        session.flush()
+        audit.record(session, name, "sign_in", name, "failed",
+                     {"reason": "bad_password", "method": "password", "failures": mine.failures, "source": source}, now=now)
+        return None, "bad_password"
     # A lockout that has run out starts the count afresh; otherwise one more failure, counted in SQL.
     restart = and_(u.failed_logins >= limits["max"], unlocked)
     failures = session.execute(
@@ -150,7 +256,8 @@ def _outcome(session: Session, name: str, ok: bool, new_hash: str | None, now: d
         delay = limits["throttle"] * 2 ** (failures - 1)
         until, reason = (now + dt.timedelta(seconds=delay) if delay else None), "bad_password"
     session.execute(update(u).where(u.username == name).values(locked_until=until))
-    audit.record(session, name, "sign_in", name, "failed", {"reason": reason, "method": "password", "failures": failures}, now=now)
+    audit.record(session, name, "sign_in", name, "failed",
+                 {"reason": reason, "method": "password", "failures": failures, "source": source}, now=now)
     return None, reason
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from domain.errors import Invalid
+from loaders.readers import content_carries_macros, macro_free_copy
 from services import audit
 from services.guard import authorize
 from services.permissions import Actor
@@ -95,7 +96,13 @@ def original_file(engine: Engine, actor: Actor | None, submission_id: int, *,
     content = frames.submission_content(engine, submission_id) if row is not None else None
     if row is None or content is None:
         raise Invalid("access.lineage.unknown_submission", id=str(submission_id)[:20])
+    filename, without_macros = row.filename, False
+    if content_carries_macros(content):
+        # Stored before macro workbooks were refused: never served with its macros, only as a macro-free
+        # copy (values, formulas, styles), named .xlsx.
+        content, without_macros = macro_free_copy(content), True
+        filename = filename.rsplit(".", 1)[0] + ".xlsx"
     audit.record(engine, actor, "export", target, "ok",
                  {"what": "submission_file", "submission_id": row.id, "filename": row.filename, "sha256": row.sha256,
-                  "units": units, "bytes": len(content)}, now=now)
-    return OriginalFile(row.id, row.filename, row.sha256, content)
+                  "units": units, "bytes": len(content), **({"macros_removed": True} if without_macros else {})}, now=now)
+    return OriginalFile(row.id, filename, row.sha256, content)

@@ -5,7 +5,13 @@ Policy (every rule is checked and every failure reported at once):
 - at least three of four kinds of character: lower-case letters, upper-case letters, digits, others
   (Vietnamese letters count as letters: "Đ" is upper case, "ệ" lower case);
 - does not contain the username (ignoring case and diacritics; for an e-mail, its part before "@");
-- is not a common password (common_passwords.txt), even with digits and symbols added at either end.
+- is not a common password (common_passwords.txt), even with digits and symbols added at either end;
+- is not easy to guess by the zxcvbn estimator (Dropbox's, PyPI `zxcvbn`: dictionaries, keyboard
+  patterns, repeats, sequences, dates, l33t): its best score, 4 ("very unguessable": about 10^10
+  guesses and more), with the province's and the project's own words (password_words.txt: Nghệ An, Công
+  an, Đề án 06, the demo password, common Vietnamese words) and the username in its dictionary. The
+  password is judged without diacritics, as the words are (its first 72 characters: zxcvbn takes no more). `Aaaaaaaaaaa1`, `123456789Aa@`, `Abc@12345678`
+  and the published demo password fail here while passing the rules above;
 
 Hashing: argon2id through argon2-cffi's `PasswordHasher` with its defaults (RFC 9106 low-memory profile:
 t=3, m=64 MiB, p=4). A stored hash made with other parameters is replaced at the next successful
@@ -26,6 +32,9 @@ from domain.errors import PasswordRejected
 from domain.text import unaccent
 
 COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
+WORDS_FILE = Path(__file__).with_name("password_words.txt")
+MIN_SCORE = 4  # zxcvbn: 0 too guessable … 4 "very unguessable" (about 10^10 guesses and more)
+ESTIMATE_CHARS = 72  # zxcvbn refuses longer input (its time grows with length): a longer password is judged on its first 72 characters
 MIN_LENGTH_FLOOR = 12
 MAX_LENGTH = 256
 HASHER = PasswordHasher()
@@ -39,6 +48,22 @@ def _plain(text: str) -> str:
 def common_passwords() -> frozenset[str]:
     lines = COMMON_FILE.read_text(encoding="utf-8").splitlines()
     return frozenset(_plain(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def project_words() -> tuple[str, ...]:
+    lines = WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    words = [_plain(line.strip()) for line in lines if line.strip() and not line.startswith("#")]
+    return tuple(dict.fromkeys([*words, *(w.replace(" ", "") for w in words if " " in w)]))
+
+
+def guessable(password: str, username: str = "") -> bool:
+    """Whether zxcvbn judges `password` (without diacritics) easy to guess, knowing the project's words."""
+    from zxcvbn import zxcvbn
+
+    plain = unaccent(password)[:ESTIMATE_CHARS]
+    inputs = [*project_words(), *(w for w in {_plain(username or ""), _plain(username or "").split("@")[0]} if w)]
+    return zxcvbn(plain, user_inputs=inputs)["score"] < MIN_SCORE
 
 
 def _core(password: str) -> str:
@@ -77,6 +102,8 @@ def problems(password: str, username: str = "", min_length: int = MIN_LENGTH_FLO
     common = common_passwords()
     if plain in common or _plain(_core(password)) in common or plain.replace(" ", "") in common:
         out.append(("access.password.common", {}))
+    if password and guessable(password, username):
+        out.append(("access.password.guessable", {}))
     return out
 
 

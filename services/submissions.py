@@ -135,8 +135,9 @@ def _check(engine: Engine, actor: Actor | None, files, *, dry_run: bool, period,
     authorize(engine, actor, "submit", unit_codes=[unit] if unit else None, period=None,
               target=", ".join(_name(f) for f in files)[:300], detail={"files": len(files), "dry_run": dry_run}, now=now)
     allowed = None if cell(actor.role, "submit") == "any" else set(actor.unit_codes)
+    # An upload through the web server is parsed in the worker process with time and memory limits (issue 17).
     report = check_files(engine, files, submitted_by=actor.username, period=period, form=form, unit=unit,
-                         mapping=mapping, allowed_units=allowed, source=source)
+                         mapping=mapping, allowed_units=allowed, source=source, isolate=source == "upload")
     rules = LockRules.of(engine)
     months = sorted({p for o in report.files for p in o.periods})
     with engine.connect() as conn:

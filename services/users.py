@@ -49,13 +49,24 @@ def cli_actor() -> Actor:
 
 def actor_of(engine: Engine, username: str) -> Actor | None:
     """The active user `username` as an Actor (role and units from the database), or None. For the CLI's
-    `--as-user`: the operator acting on a user's behalf, within that user's rights."""
+    `--as-user`: the operator acting on a user's behalf, within that user's rights. A demo account once
+    sample mode has ended is None too (and every demo account is deactivated then)."""
+    from services.sample_mode import sample_only
+
     name = str(username or "").strip().casefold()
     with engine.connect() as conn:
         row = conn.execute(select(models.AppUser).where(models.AppUser.username == name)).first()
         if row is None or not row.active:
             return None
-        return Actor(row.username, row.role, units_of(conn, row.username), row.display_name)
+        demo_ended = row.is_demo and not sample_only(conn)
+        if not demo_ended:
+            return Actor(row.username, row.role, units_of(conn, row.username), row.display_name)
+    # Sample mode has ended: a demo account acts nowhere, the CLI included; switched off now (audited),
+    # not at the next browser visit.
+    from services.demo import ensure_demo_accounts
+
+    ensure_demo_accounts(engine)
+    return None
 
 
 def _role(role: str) -> str:

@@ -15,6 +15,14 @@ like the database itself; nothing here prints or logs a row.
 
 An import goes into an empty database only (refused otherwise, before anything is written), in one
 transaction: a failure leaves the target as empty as it was.
+
+Signed (issue 17): the SHA-256 of each part only proves that parts and manifest agree, and anyone can
+recompute them after adding an administrator to `app_user`. So a dump carries `signature.json`: an
+HMAC-SHA256 of the manifest's bytes (which hold every part's SHA-256) under the server's backup key
+(`P06_BACKUP_KEY`, or the file named by `P06_BACKUP_KEY_FILE`; deploy/README.md). An import checks it
+before anything else and refuses a dump that is unsigned or signed with another key, unless told to take
+an unsigned one (`allow_unsigned`, `import-db --allow-unsigned`). A dump file is created readable and
+writable by its owner only (mode 0600): it holds the password hashes.
 """
 
 from __future__ import annotations
@@ -22,15 +30,28 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Date, Engine, LargeBinary, Table, bindparam, func, inspect, select, text, update
+from sqlalchemy import (
+    Date,
+    Engine,
+    LargeBinary,
+    Table,
+    bindparam,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
 
 from storage import migrate, models
 from storage.models import UTCDateTime
@@ -38,6 +59,10 @@ from storage.models import UTCDateTime
 FORMAT = "p06-dump"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "signature.json"
+KEY_ENV, KEY_FILE_ENV = "P06_BACKUP_KEY", "P06_BACKUP_KEY_FILE"
+MIN_KEY_CHARS = 32
+ALGORITHM = "HMAC-SHA256"
 BATCH = 2000
 
 
@@ -100,8 +125,48 @@ def _rows(conn, table: Table) -> Iterator[tuple]:
         yield tuple(row)
 
 
-def export_db(engine: Engine, target: str | Path | IO[bytes]) -> dict:
-    """Write the whole database to `target` (a path or a binary file object); returns the manifest."""
+def backup_key(environ=None) -> bytes | None:
+    """The server's backup key (P06_BACKUP_KEY_FILE's content, else P06_BACKUP_KEY), or None when none is
+    configured. A key shorter than 32 characters is refused: it could be guessed."""
+    environ = os.environ if environ is None else environ
+    path = (environ.get(KEY_FILE_ENV) or "").strip()
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise DumpError(f"Không đọc được tệp khóa sao lưu {path} ({exc}).", f"Cannot read the backup key file {path} ({exc}).") from exc
+    else:
+        text = (environ.get(KEY_ENV) or "").strip()
+    if not text:
+        return None
+    if len(text) < MIN_KEY_CHARS:
+        raise DumpError(f"Khóa sao lưu quá ngắn: cần ít nhất {MIN_KEY_CHARS} ký tự (ví dụ: openssl rand -hex 32).",
+                        f"The backup key is too short: at least {MIN_KEY_CHARS} characters (e.g. openssl rand -hex 32).")
+    return text.encode("utf-8")
+
+
+def key_id(key: bytes) -> str:
+    """A short name of a key (not the key): which key signed a dump, to tell two servers' keys apart."""
+    return hashlib.sha256(b"p06-backup-key-id:" + key).hexdigest()[:12]
+
+
+def _mac(key: bytes, manifest_bytes: bytes) -> str:
+    return hmac.new(key, manifest_bytes, hashlib.sha256).hexdigest()
+
+
+def _owner_only(path: str | Path) -> IO[bytes]:
+    """A new file, readable and writable by its owner only, whatever the umask (O_EXCL: never an existing one)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def export_db(engine: Engine, target: str | Path | IO[bytes], *, key: bytes | None = None) -> dict:
+    """Write the whole database to `target` (a path, created with mode 0600, or a binary file object);
+    signed with `key` when given. Returns the manifest (with `signed` and the `key_id` added)."""
+    if isinstance(target, (str, Path)):
+        with _owner_only(target) as fh:
+            return export_db(engine, fh, key=key)
     revision = migrate.current_revision(engine)
     if revision is None:
         raise DumpError("Cơ sở dữ liệu chưa có lược đồ (chưa chạy init-db): không có gì để sao lưu.",
@@ -144,8 +209,11 @@ def export_db(engine: Engine, target: str | Path | IO[bytes]) -> dict:
                         part.write(buf.getvalue())
                     manifest["tables"][table.name] = {"part": name, "columns": columns, "rows": n,
                                                       "sha256": digest.hexdigest()}
-        zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
-    return manifest
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+        zf.writestr(MANIFEST, manifest_bytes)
+        if key is not None:
+            zf.writestr(SIGNATURE, json.dumps({"algorithm": ALGORITHM, "key_id": key_id(key), "mac": _mac(key, manifest_bytes)}))
+    return {**manifest, "signed": key is not None, **({"key_id": key_id(key)} if key is not None else {})}
 
 
 # --- import ------------------------------------------------------------------------------------------
@@ -170,10 +238,40 @@ def _open_zip(source) -> zipfile.ZipFile:
         raise DumpError(f"Không đọc được tệp sao lưu: {exc}.", f"Cannot read the backup file: {exc}.") from exc
 
 
-def verify(source: str | Path | IO[bytes]) -> dict:
-    """Check every part against the manifest (row count and SHA-256); returns the manifest or raises."""
+def check_signature(zf: zipfile.ZipFile, key: bytes | None, allow_unsigned: bool = False) -> bool:
+    """Whether the dump is signed with `key` (True), or unsigned and taken because `allow_unsigned` (False);
+    DumpError otherwise: unsigned, signed with another key, altered since it was signed, or no key here."""
+    try:
+        signature = json.loads(zf.read(SIGNATURE))
+    except KeyError:
+        signature = None
+    except ValueError as exc:
+        raise DumpError("Chữ ký của bản sao lưu bị hỏng.", "The backup's signature is damaged.") from exc
+    if signature is None:
+        if allow_unsigned:
+            return False
+        raise DumpError("Bản sao lưu không có chữ ký nên không biết có bị sửa hay không; nếu chắc chắn về nguồn gốc, dùng --allow-unsigned.",
+                        "The backup is not signed, so whether it was altered cannot be told; if you are sure where it comes from, use --allow-unsigned.")
+    if key is None:
+        if allow_unsigned:
+            return False
+        raise DumpError(f"Máy chủ chưa có khóa sao lưu ({KEY_ENV} hoặc {KEY_FILE_ENV}) nên không kiểm tra được chữ ký.",
+                        f"This server has no backup key ({KEY_ENV} or {KEY_FILE_ENV}), so the signature cannot be checked.")
+    expected = _mac(key, zf.read(MANIFEST))
+    if signature.get("algorithm") != ALGORITHM or not hmac.compare_digest(str(signature.get("mac", "")), expected):
+        other = signature.get("key_id") not in (None, key_id(key))
+        raise DumpError(
+            "Chữ ký của bản sao lưu không khớp: " + ("tệp được ký bằng khóa khác (máy chủ khác)." if other else "tệp đã bị sửa sau khi ký."),
+            "The backup's signature does not match: " + ("it was signed with another key (another server)." if other else "the file was altered after it was signed."))
+    return True
+
+
+def verify(source: str | Path | IO[bytes], *, key: bytes | None = None, allow_unsigned: bool = False) -> dict:
+    """Check the signature (see `check_signature`), then every part against the manifest (row count and
+    SHA-256); returns the manifest (with `signed`) or raises."""
     with _open_zip(source) as zf:
         manifest = read_manifest(zf)
+        manifest["signed"] = check_signature(zf, key, allow_unsigned)
         expected = {t.name for t in tables()}
         missing = sorted(expected - set(manifest["tables"]))
         if missing:
@@ -201,13 +299,15 @@ def row_counts(engine: Engine) -> dict[str, int]:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables() if t.name in present}
 
 
-def import_db(engine: Engine, source: str | Path | IO[bytes]) -> dict:
+def import_db(engine: Engine, source: str | Path | IO[bytes], *, key: bytes | None = None,
+              allow_unsigned: bool = False) -> dict:
     """Restore a dump into an EMPTY database (no schema yet, or migrated with no row); returns the manifest.
-    Refuses, before writing anything, a non-empty target, a dump of another schema revision, or a dump whose
-    parts do not match their manifest."""
+    Refuses, before writing anything, a dump not signed with `key` (unless `allow_unsigned` and it is not
+    signed at all, or no key is given), a non-empty target, a dump of another schema revision, or a dump
+    whose parts do not match their manifest."""
     if hasattr(source, "seek"):
         source.seek(0)
-    manifest = verify(source)
+    manifest = verify(source, key=key, allow_unsigned=allow_unsigned)
     if hasattr(source, "seek"):
         source.seek(0)
     revision = manifest["schema_revision"]

@@ -298,6 +298,22 @@ class UserSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
+class SignInSource(Base):
+    """Failed sign-ins counted per source (the client's address) and per account from that source
+    (services/auth.py): `username` "*" is the source's own counter, over every account it tried. A row
+    with `last_success_at` marks a source the account has signed in from: the account's own lockout (set
+    off by unknown sources) does not shut it out there."""
+
+    __tablename__ = "sign_in_source"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)  # "*": the source over all accounts
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    blocks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # how many times it was blocked
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuditEvent(Base):
     """Who did what, when, and whether it was allowed: sign-ins, submissions, target changes, follow-ups,
     unlocks, exports. Append-only."""

@@ -21,7 +21,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from storage.db import make_engine  # noqa: E402
-from testkit.databases import PostgresBackend, SQLiteBackend, pg_unavailable_reason, unique_name  # noqa: E402
+from testkit.databases import (  # noqa: E402
+    PostgresBackend,
+    SQLiteBackend,
+    pg_unavailable_reason,
+    unique_name,
+)
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -7,9 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 import i18n
 from metrics.core import province_month
+from services.demo import DEMO_PASSWORD
 from storage import frames
 from storage.db import make_engine
-from services.demo import DEMO_PASSWORD
 from testkit.project import APP
 
 TIMEOUT = 180

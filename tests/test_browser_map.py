@@ -12,7 +12,14 @@ import pytest
 
 import i18n
 from testkit.live_server import streamlit_server
-from tests.test_browser import CHROMIUM, LOCAL_HOSTS, SHOTS, sign_in, wait_for_charts, wait_for_run
+from tests.test_browser import (
+    CHROMIUM,
+    LOCAL_HOSTS,
+    SHOTS,
+    sign_in,
+    wait_for_charts,
+    wait_for_run,
+)
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,7 +14,6 @@ from storage.db import make_engine
 from testkit.bad_files import GOOD, LOCALITY, NAMES, Sheet, good_single, xlsx
 
 
-
 @pytest.fixture
 def month():
     """The current month: access control locks a month some days after its deadline, so a file for an older

@@ -10,7 +10,17 @@ import openpyxl
 
 from loaders.error_workbook import ERROR_FILL, WARNING_FILL, build
 from loaders.ingest import ingest_files
-from testkit.bad_files import GOOD, LOCALITY, NAMES, Sheet, compiled, csv_bytes, good_single, xlsx, zip_bomb
+from testkit.bad_files import (
+    GOOD,
+    LOCALITY,
+    NAMES,
+    Sheet,
+    compiled,
+    csv_bytes,
+    good_single,
+    xlsx,
+    zip_bomb,
+)
 
 
 def _problems(engine, name, data):

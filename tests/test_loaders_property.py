@@ -68,9 +68,10 @@ def test_no_cell_content_makes_the_loader_raise(engine, grid, period, title):
     st.text(alphabet=string.printable + "ĐđăâêôơưÀÁẠ\t;,", max_size=2000).map(lambda s: s.encode("utf-8")),
 ))
 def test_no_bytes_make_the_reader_raise_anything_but_its_own_error(data):
+    import pandas as pd
+
     from domain.registry import load_registry
     from domain.units import nghe_an_units
-    import pandas as pd
 
     registry = load_registry()
     units = pd.DataFrame([u.__dict__ for u in nghe_an_units()])

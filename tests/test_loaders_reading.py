@@ -15,7 +15,17 @@ import pytest
 from loaders.ingest import ingest_files
 from loaders.parse import parse_book
 from storage import frames
-from testkit.bad_files import GOOD, LOCALITY, NAMES, Sheet, compiled, csv_bytes, nfd, single_unit, xlsx
+from testkit.bad_files import (
+    GOOD,
+    LOCALITY,
+    NAMES,
+    Sheet,
+    compiled,
+    csv_bytes,
+    nfd,
+    single_unit,
+    xlsx,
+)
 
 
 def _values(engine) -> dict:
@@ -182,15 +192,15 @@ def test_department_names_and_abbreviations(engine, written, code):
     assert _ingest(engine, "x.xlsx", xlsx(Sheet("S", rows))).units == [code]
 
 
-def test_macros_are_ignored_not_run(engine):
+def test_macros_are_refused_never_run(engine):
     base = xlsx(Sheet("Số liệu", single_unit("417", "Huyện Kỳ Sơn", "2024-05", GOOD)))
     src, out = zipfile.ZipFile(io.BytesIO(base)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             dst.writestr(item, src.read(item.filename))
         dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 Auto_Open Shell(\"cmd\")")
-    outcome = _ingest(engine, "co_macro.xlsm", out.getvalue())
-    assert "macros_ignored" in {p.code for p in outcome.warnings}
+    report = ingest_files(engine, [("co_macro.xlsm", out.getvalue())], submitted_by="test")
+    assert [p.code for p in report.files[0].errors] == ["macros_refused"]  # issue 17: never stored, never served
 
 
 def test_a_former_unit_is_matched_in_the_months_it_still_reported(engine):

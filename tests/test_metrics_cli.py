@@ -8,7 +8,14 @@ import pytest
 
 import cli
 import metrics
-from commands.kpis import COMPLETENESS_FIELDS, FLAG_FIELDS, KPI_FIELDS, OUTLOOK_FIELDS, REASON_FIELDS, SCORE_FIELDS
+from commands.kpis import (
+    COMPLETENESS_FIELDS,
+    FLAG_FIELDS,
+    KPI_FIELDS,
+    OUTLOOK_FIELDS,
+    REASON_FIELDS,
+    SCORE_FIELDS,
+)
 from storage import frames
 from storage.db import make_engine
 

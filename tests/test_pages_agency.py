@@ -20,8 +20,8 @@ from services.permissions import Actor
 from storage import frames, models
 from storage.db import make_engine
 from storage.submissions import SubmissionIn, ValueIn, record_submission
-from tests.access_helpers import GOOD_PASSWORD, audit_rows, fast_hashing  # noqa: F401 - autouse fixture
 from testkit.project import APP
+from tests.access_helpers import GOOD_PASSWORD, audit_rows, fast_hashing  # noqa: F401 - autouse fixture
 
 TIMEOUT = 300
 LATEST = "2026-10"

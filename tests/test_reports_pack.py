@@ -17,8 +17,16 @@ import i18n
 import metrics
 from reports.pack import build_pack, file_names
 from storage import frames
-from tests.reports_files import (doc_paragraphs, doc_tables, doc_text, document, table, text_cells, workbook,
-                                 zip_members)
+from tests.reports_files import (
+    doc_paragraphs,
+    doc_tables,
+    doc_text,
+    document,
+    table,
+    text_cells,
+    workbook,
+    zip_members,
+)
 
 AS_OF = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)  # every deadline passed: no return pending
 CREATED = dt.datetime(2026, 11, 6, 1, 0, tzinfo=dt.timezone.utc)

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from services import lineage, settings, units
 from domain.errors import Invalid, Refused
+from presentation import flags
+from services import lineage, settings, units
 from storage import frames, models
 from storage.submissions import SubmissionIn, ValueIn, record_submission
 from tests.access_helpers import NOW, actor, audit_rows, fast_hashing, snapshot  # noqa: F401 - autouse fixture
-from presentation import flags
 
 ADMIN = actor("admin")
 

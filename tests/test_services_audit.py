@@ -10,10 +10,17 @@ import io
 import openpyxl
 import pytest
 
+from domain.errors import Refused
 from domain.safe_text import guard_cell, guard_frame
 from services import audit, followups, targets, trail
-from domain.errors import Refused
-from tests.access_helpers import NOW, OTHER_UNIT, OPEN_PERIOD, actor, audit_rows, fast_hashing  # noqa: F401
+from tests.access_helpers import (  # noqa: F401
+    NOW,
+    OPEN_PERIOD,
+    OTHER_UNIT,
+    actor,
+    audit_rows,
+    fast_hashing,
+)
 
 ADMIN = actor("admin")
 UTC = dt.timezone.utc

@@ -14,12 +14,19 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 import cli
+from domain.errors import Invalid, PasswordRejected, Refused
 from services import audit, auth, passwords, users
 from services.auth import SsoConfig
-from domain.errors import Invalid, PasswordRejected, Refused
 from storage import models
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
-    GOOD_PASSWORD, NOW, OWN_UNIT, actor, audit_rows, fast_hashing, set_setting, text_cells,
+    GOOD_PASSWORD,
+    NOW,
+    OWN_UNIT,
+    actor,
+    audit_rows,
+    fast_hashing,
+    set_setting,
+    text_cells,
 )
 
 ADMIN = actor("admin")

@@ -8,13 +8,22 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from services import locks, submissions
 from domain.errors import Invalid, Refused
+from services import locks, submissions
 from services.lock_state import is_locked, lock_state
 from storage import models
 from storage.submissions import record_submission
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
-    LOCKED_PERIOD, NOW, OPEN_PERIOD, OWN_UNIT, actor, audit_rows, fast_hashing, set_setting, snapshot, submission,
+    LOCKED_PERIOD,
+    NOW,
+    OPEN_PERIOD,
+    OWN_UNIT,
+    actor,
+    audit_rows,
+    fast_hashing,
+    set_setting,
+    snapshot,
+    submission,
 )
 
 ADMIN, STANDING, SUBMITTER = actor("admin"), actor("standing"), actor("submitter", [OWN_UNIT])

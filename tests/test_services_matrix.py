@@ -13,14 +13,36 @@ import pytest
 from sqlalchemy import select
 
 import i18n
-from domain.tasks import TaskIn
-from services import exports, followups, locks, permissions, submissions, targets, tasks, templates, trail, users, visibility
-from services import settings as settings_service
 from domain.errors import Refused
+from domain.tasks import TaskIn
+from services import (
+    exports,
+    followups,
+    locks,
+    permissions,
+    submissions,
+    targets,
+    tasks,
+    templates,
+    trail,
+    users,
+    visibility,
+)
+from services import settings as settings_service
 from services.lock_state import lock_state
 from storage import frames, models
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
-    NOW, OPEN_PERIOD, OTHER_UNIT, OWN_UNIT, PROVINCE, GOOD_PASSWORD, actor, audit_rows, fast_hashing, snapshot, submission,
+    GOOD_PASSWORD,
+    NOW,
+    OPEN_PERIOD,
+    OTHER_UNIT,
+    OWN_UNIT,
+    PROVINCE,
+    actor,
+    audit_rows,
+    fast_hashing,
+    snapshot,
+    submission,
 )
 
 ROLES = permissions.roles()

@@ -8,11 +8,19 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from services import locks, submissions
 from domain.errors import Refused
+from services import locks, submissions
 from storage import models
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
-    LOCKED_PERIOD, NOW, OPEN_PERIOD, OTHER_UNIT, OWN_UNIT, actor, audit_rows, fast_hashing, snapshot,
+    LOCKED_PERIOD,
+    NOW,
+    OPEN_PERIOD,
+    OTHER_UNIT,
+    OWN_UNIT,
+    actor,
+    audit_rows,
+    fast_hashing,
+    snapshot,
 )
 
 SUBMITTER = actor("submitter", [OWN_UNIT])
@@ -141,11 +149,14 @@ def test_the_cli_acts_within_a_users_rights_and_marks_its_source(engine):
 
 
 def test_a_checked_upload_is_confirmed_without_reading_the_file_again(engine, monkeypatch):
-    import loaders.ingest as ingest
+    import loaders.readers as readers
+    from sqlalchemy import insert
 
+    with engine.begin() as conn:  # parsed in this process (not the upload worker), so that the reads are counted here
+        conn.execute(insert(models.Setting.__table__), [{"key": "parse_seconds", "value": "0", "updated_by": None, "updated_at": None}])
     reads = []
-    real = ingest.read_book
-    monkeypatch.setattr(ingest, "read_book", lambda name, content, limits: reads.append(name) or real(name, content, limits))
+    real = readers.read_book
+    monkeypatch.setattr(readers, "read_book", lambda name, content, limits: reads.append(name) or real(name, content, limits))
     files = [csv_file(OWN_UNIT, OPEN_PERIOD, received=1234)]
     checked = submissions.check_upload(engine, SUBMITTER, files, now=NOW)
     assert (checked.dry_run, checked.files[0].status, _values(engine)) == (True, "accepted", 0)

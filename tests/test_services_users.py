@@ -11,13 +11,22 @@ import pytest
 from sqlalchemy import delete, select
 
 import cli
-from services import auth, demo, sample_mode, users, visibility
 from domain.errors import Invalid, Refused
+from services import auth, demo, sample_mode, users, visibility
 from storage import models
 from storage.db import make_engine
 from storage.submissions import record_submission
 from tests.access_helpers import (  # noqa: F401 - fast_hashing is an autouse fixture
-    GOOD_PASSWORD, NOW, OTHER_UNIT, OWN_UNIT, PROVINCE, actor, audit_rows, fast_hashing, snapshot, submission,
+    GOOD_PASSWORD,
+    NOW,
+    OTHER_UNIT,
+    OWN_UNIT,
+    PROVINCE,
+    actor,
+    audit_rows,
+    fast_hashing,
+    snapshot,
+    submission,
 )
 
 ADMIN = actor("admin")

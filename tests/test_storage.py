@@ -11,7 +11,12 @@ from storage import frames, migrate
 from storage.db import make_engine
 from storage.models import Base
 from storage.submissions import SubmissionIn, ValueIn, record_submission
-from testkit.databases import PostgresBackend, SQLiteBackend, pg_unavailable_reason, unique_name
+from testkit.databases import (
+    PostgresBackend,
+    SQLiteBackend,
+    pg_unavailable_reason,
+    unique_name,
+)
 
 UTC = dt.timezone.utc
 

@@ -418,3 +418,25 @@ def test_the_page_lists_what_the_service_lists_for_each_role(monkeypatch, sample
     assert at.selectbox(key="tasks_pick").value == str(int(mine[(mine["lead_unit_code"] == "40-STP")
                                                                   & (mine["reported_status"] != "done")].iloc[0]["id"]))
     assert [b for b in at.button if b.label == "Lưu"]
+
+
+@pytest.mark.slow
+def test_the_unit_profile_names_the_head_beside_the_units_tasks_flags_and_score(monkeypatch, sample_copy_url):
+    """'Vai trò, trách nhiệm người đứng đầu': the responsible leader recorded for the unit is named on its
+    profile, above its open and overdue tasks, its flag and its score."""
+    from services import followups
+    from streamlit.testing.v1 import AppTest
+
+    from testkit.project import APP
+
+    engine = make_engine(sample_copy_url)
+    followups.set_unit_leader(engine, STANDING, "40-SNV", "Nguyễn Văn An", "Giám đốc Sở", now=NOW)
+    monkeypatch.setenv("DATABASE_URL", sample_copy_url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["actor"] = STANDING
+    at.query_params["unit"] = "40-SNV"
+    at.switch_page("pages/unit_profile.py").run()
+    assert not at.exception, at.exception
+    assert any("Lãnh đạo phụ trách: **Nguyễn Văn An**, Giám đốc Sở" in m.value for m in at.markdown)
+    assert {m.label for m in at.metric} >= {"Đang mở", "Quá hạn"}

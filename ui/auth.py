@@ -21,6 +21,7 @@ import streamlit as st
 
 import i18n
 from domain.errors import ServiceError
+from domain.safe_text import md_escape
 from services import auth as auth_service
 from services import demo, permissions, sessions
 from services import users as users_service
@@ -92,7 +93,7 @@ def _sign_in_view(lang: str) -> None:
             try:
                 _begin(auth_service.sign_in_sso(engine, dict(st.user), config))
             except ServiceError as exc:
-                st.error(exc.message(lang))
+                st.error(exc.markdown(lang))
         if st.button(t("auth.sso"), icon=":material/key:"):
             st.login()
         st.caption(t("auth.or_password"))
@@ -102,14 +103,34 @@ def _sign_in_view(lang: str) -> None:
         submitted = st.form_submit_button(t("auth.submit"), type="primary")
     if submitted:
         try:
-            token = auth_service.sign_in(engine, username, password)
+            token = auth_service.sign_in(engine, username, password, source=client_source())
         except ServiceError as exc:
-            st.error(exc.message(lang))
+            st.error(exc.markdown(lang))
         else:
             _begin(token)
     if sample_only(engine):
         accounts = ", ".join(f"`{name}` ({t(f'access.role.{role}')})" for name, role, _, _ in demo.DEMO_ACCOUNTS)
         st.info(t("auth.demo_hint", accounts=accounts, password=demo.DEMO_PASSWORD), icon=":material/info:")
+
+
+LOOPBACK = {None, "", "127.0.0.1", "::1", "localhost"}
+
+
+def client_source() -> str | None:
+    """The visitor's address, for throttling sign-in by source. Behind nginx on this machine the connection
+    comes from the loopback and nginx names the client in X-Real-IP (or last in X-Forwarded-For); those
+    headers are believed only then (a visitor reaching the server directly could write them). None when
+    nothing is known."""
+    try:
+        ip = st.context.ip_address
+        headers = st.context.headers
+    except Exception:  # noqa: BLE001 - no request context (a test harness): no address
+        return None
+    if ip in LOOPBACK:
+        real = (headers.get("X-Real-Ip") or "").strip()
+        forwarded = (headers.get("X-Forwarded-For") or "").split(",")[-1].strip()
+        return real or forwarded or ip or None
+    return ip
 
 
 def _first_run_view(lang: str) -> None:
@@ -129,9 +150,9 @@ def _first_run_view(lang: str) -> None:
             return
         try:
             users_service.create_first_admin(engine, username, password, display_name=display)
-            token = auth_service.sign_in(engine, username, password)
+            token = auth_service.sign_in(engine, username, password, source=client_source())
         except ServiceError as exc:
-            st.error(exc.message(lang))
+            st.error(exc.markdown(lang))
         else:
             _begin(token)
 
@@ -181,6 +202,6 @@ def account_box(engine, actor: Actor, lang: str) -> None:
     """Who is signed in, with their role, and the sign-out button, in the sidebar."""
     with st.sidebar:
         name = actor.display_name or actor.username
-        st.caption(i18n.t("auth.signed_in_as", lang, name=name, role=i18n.t(f"access.role.{actor.role}", lang)))
+        st.caption(i18n.t("auth.signed_in_as", lang, name=md_escape(name), role=i18n.t(f"access.role.{actor.role}", lang)))
         if st.session_state.get(TOKEN_KEY) and st.button(i18n.t("auth.sign_out", lang), icon=":material/logout:", key="sign_out"):
             sign_out(engine)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 import i18n
+from domain.safe_text import guard_cell
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ def followup_history(notes, lang: str):
         t("weak.col_when"): [i18n.fmt_datetime(x) for x in notes["created_at"]],
         t("weak.col_month"): [i18n.fmt_period_short(p) for p in notes["period"]],
         t("weak.col_followup"): [followup_text(s, lang) for s in notes["status"]],
-        t("weak.col_note"): notes["note"],
-        t("weak.col_who"): notes["created_by"],
+        t("weak.col_note"): notes["note"].map(guard_cell),  # text people typed: never a formula on screen
+        t("weak.col_who"): notes["created_by"].map(guard_cell),
     })
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import i18n
+from domain.safe_text import md_escape as safe_md_escape
 from ui.theme import STATUS_ORDER, status_text
 
 # st.badge and markdown badges take named colours; these are the nearest to ui.theme's status colours.
@@ -48,11 +49,9 @@ def status_legend_markdown(lang: str, statuses: Sequence[str] = STATUS_ORDER) ->
 
 
 def md_escape(text: str) -> str:
-    """Text shown through st.markdown as it is (names come from the database)."""
-    out = str(text)
-    for ch in "\\`*_[]{}<>#|~$:":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    """Text shown through st.markdown as it is (names come from the database): domain.safe_text.md_escape
+    (links, images, HTML, autolinks, directives), braces too."""
+    return safe_md_escape(text).replace("{", "\\{").replace("}", "\\}")
 
 
 def kpi_card(card: Card, lang: str) -> None:

@@ -41,6 +41,12 @@ def _target(x, lang: str) -> str:
     return i18n.fmt_pct(x, lang, 0 if abs(hundred - round(hundred)) < 1e-9 else 1 if abs(hundred * 10 - round(hundred * 10)) < 1e-9 else 2)
 
 
+def _plot_text(text) -> str:
+    """A name a user typed (a unit renamed by an administrator), for a plotly label: plotly draws a subset of
+    HTML in labels (`<a href>` among it), so the text is escaped and shows as typed."""
+    return html.escape(str(text), quote=False)
+
+
 def hover_text(title: str, *lines: str) -> str:
     """A hover box: the title in bold, then the lines (plain text, escaped for plotly's HTML subset)."""
     return "<br>".join([f"<b>{html.escape(title)}</b>", *(html.escape(x) for x in lines if x)])
@@ -68,6 +74,7 @@ def ranked_bars(rows: pd.DataFrame, lang: str, *, gap_label: str | None = None, 
     `rows`: one row per unit in the order shown, columns `label` (name shown), `value`, `target`, `status`,
     `hover` (the hover box's text, lines joined by <br>). With `gap_after`, an empty row named `gap_label`
     separates the top from the bottom rows."""
+    rows = rows.assign(label=[_plot_text(x) for x in rows["label"]])  # names as typed, not as plotly's HTML
     labels = rows["label"].tolist()
     if gap_after is not None and gap_label:
         labels = labels[:gap_after] + [gap_label] + labels[gap_after:]
@@ -126,7 +133,8 @@ def status_heatmap(cells: pd.DataFrame, unit_labels: Sequence[str], indicator_la
     """Units (rows, in the order given) × indicators (columns), each cell coloured by status and carrying
     the status icon and the value. `cells`: `label`, `indicator_code`, `value`, `status`, `hover` (text)."""
     columns = list(indicator_labels)
-    rows = list(unit_labels)
+    cells = cells.assign(label=[_plot_text(x) for x in cells["label"]])  # names as typed, not as plotly's HTML
+    rows = [_plot_text(x) for x in unit_labels]
     code = {s: i for i, s in enumerate(STATUS_ORDER)}
     grid = cells.pivot_table(index="label", columns="indicator_code", values="status", aggfunc="first").reindex(index=rows, columns=columns)
     # A row with no cells at all (the gap between the top and the bottom units) stays blank.
@@ -178,6 +186,7 @@ def trend_chart(series: pd.DataFrame, lang: str, *, title: str | None = None, ou
     by period. `outlook` (optional): `unit_code`, `period` (the month projected from), `value`,
     `projected_december`, `target`. The glide path is drawn when `glide` and there is one unit only;
     targets once when all units share them, else one faint line per unit."""
+    series = series.assign(label=[_plot_text(x) for x in series["label"]])  # names as typed, not as plotly's HTML
     first, last = series["period"].min(), series["period"].max()
     end = last
     if outlook is not None and not outlook.empty:

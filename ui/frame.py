@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import i18n
+from domain.safe_text import md_params
 from services.permissions import Actor
 from services.visibility import ViewScope, view_scope
 from ui import data, lang, session
@@ -37,6 +38,11 @@ class Page:
 
     def t(self, key: str, **params) -> str:
         return i18n.t(key, self.lang, **params)
+
+    def md(self, key: str, **params) -> str:
+        """`t` for markdown: the parameters (names, files, notes a user typed) shown as typed, never as a
+        link, an image or formatting."""
+        return i18n.t(key, self.lang, **md_params(params))
 
 
 def start(title_key: str, *, action: str | None = "view", needs_data: bool = True, title: bool = True) -> Page:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import i18n
+from domain.safe_text import md_params
 
 
 def current() -> str:
@@ -33,3 +34,9 @@ def selector() -> str:
 
 def t(key: str, **params) -> str:
     return i18n.t(key, current(), **params)
+
+
+def md(key: str, **params) -> str:
+    """`t` for markdown (st.markdown, caption, info, error, labels): the parameters (names, files, notes a user
+    typed) shown as typed, never as a link, an image or formatting."""
+    return i18n.t(key, current(), **md_params(params))

@@ -6,6 +6,9 @@ the process (`PagesManager.uses_pages_directory`); that session is routed throug
 names before app.py's `st.navigation` takes over, so a link to any page but the default one (e.g.
 /xu-huong) gets an English "Page not found" dialog once. app.py declares every page itself, so the old
 mode is switched off before the server starts.
+
+The tables' own export (CSV download, copy) is switched off here too (ALWAYS), so that no configuration
+can bring it back.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+# Streamlit's own table toolbar would let anyone download any table as CSV (no export right, no audit, no
+# formula guard) and copy cells: off whatever the config file says. Every download is the app's button.
+ALWAYS = ("--client.disableDataExport", "true")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", "run", str(APP), *ALWAYS, *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
 
 

@@ -27,5 +27,5 @@ def allowed(actor: Actor | None, action: str, lang: str, *, show: bool = True) -
 
     refusal = check(actor, action)
     if refusal is not None and show:
-        st.info(refusal.message(lang), icon=":material/lock:")
+        st.info(refusal.markdown(lang), icon=":material/lock:")
     return refusal is None

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain.safe_text import md_escape
 from presentation import numbers
 from ui import charts, data
 from ui.cards import status_legend_markdown
@@ -91,7 +92,7 @@ def draw_bars(key: DataKey, period: str, level: str, indicator: str, show: str, 
     st.caption(i18n.t("push.drill.bars_hint", lang))
     missing = everything[everything["value"].isna()]
     if len(missing):
-        st.caption(i18n.t("leaders.localities.without_figures", lang, count=len(missing), names=", ".join(missing["name"])))
+        st.caption(i18n.t("leaders.localities.without_figures", lang, count=len(missing), names=", ".join(md_escape(n) for n in missing["name"])))
     points = event.selection.points if event and event.selection else []
     code = next((codes.get(p.get("y")) for p in points if codes.get(p.get("y"))), None)
     if code is not None:

@@ -26,6 +26,7 @@ from shapely.geometry import shape as to_shape
 import i18n
 from domain import periods
 from domain import shapes as domain_shapes
+from domain.safe_text import html_text
 from domain.units import DISTRICTS_UNTIL, base_name
 from presentation import numbers
 from storage import frames
@@ -96,7 +97,7 @@ def _tooltip_row(r, names: dict, lang: str, approximate: bool | None) -> dict:
     kind = {True: i18n.t("map.tooltip_approximate", lang), False: "", None: i18n.t("map.tooltip_placed", lang)}[approximate]
     return {
         "unit_code": r.unit_code,
-        "name": names.get(r.unit_code, r.unit_code),
+        "name": html_text(names.get(r.unit_code, r.unit_code)),  # the tooltip is HTML: the name as typed
         "value_text": f"{i18n.t('charts.value', lang)}: {numbers.pct(r.value, lang)}",
         "target_text": f"{i18n.t('charts.target', lang)}: {numbers.target_pct(r.target, lang)}",
         "status_text": status_text(r.status, lang),

@@ -19,11 +19,11 @@ import streamlit as st
 import i18n
 from domain import clock, periods
 from domain.errors import ServiceError
+from domain.safe_text import guard_cell, md_escape
 from presentation.problems import problem_lines
 from services import permissions
 from services.submissions import check_upload, confirm_upload
 from ui import data, session
-from ui.cards import md_escape
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "tsv", "xls", "ods"]  # .xls/.ods accepted to explain "save as .xlsx"
@@ -89,7 +89,7 @@ def _service(call, lang: str):
     try:
         return call(data.engine(), session.current_actor())
     except ServiceError as exc:
-        st.error(exc.message(lang))
+        st.error(exc.markdown(lang))
     except Exception:  # noqa: BLE001 - the page reports, it does not crash
         logging.getLogger(__name__).exception("upload failed")
         st.error(_t("submissions.failed", lang))
@@ -145,7 +145,7 @@ def upload_flow(lang: str) -> None:
         _show_stored(lang)
         return
     report = held[1]
-    _show_report(report, dict(files), registry, units, lang)
+    _show_report(report, [content for _, content in files], registry, units, lang)
     _mapping_editor(report, registry, form, lang)
     accepted = [f for f in report.files if f.status == "accepted"]
     for f in accepted:  # said before Confirm, apart from the table: the return is past its deadline
@@ -176,21 +176,23 @@ def _show_stored(lang: str) -> None:
         return
     for f in result.files:
         if f.stored:
-            st.success(_t("submissions.stored", lang, file=f.name, id=f.submission_id, added=f.added, changed=f.changed,
+            st.success(_t("submissions.stored", lang, file=md_escape(f.name), id=f.submission_id, added=f.added, changed=f.changed,
                           unchanged=f.unchanged, warnings=len(f.warnings)))
         elif f.status == "duplicate":
-            st.info(f"{f.name}: " + " ".join(p.message(lang) for p in f.problems))
+            st.info(f"{md_escape(f.name)}: " + " ".join(p.markdown(lang) for p in f.problems))
         else:
-            st.error(f"{f.name}: " + " ".join(p.message(lang) for p in f.errors))
+            st.error(f"{md_escape(f.name)}: " + " ".join(p.markdown(lang) for p in f.errors))
 
 
-def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFrame, lang: str) -> None:
+def _show_report(report, contents: list[bytes], registry, units: pd.DataFrame, lang: str) -> None:
+    """`contents`: the files' bytes in the order given; report.files has one outcome per file in that order
+    (paired by position: two files of one name stay apart)."""
     names = dict(zip(units["code"], units["name_vi" if lang == "vi" else "name_en"]))
     for i, f in enumerate(report.files):
         status = _t(f"loaders.status.{f.status}" + ("_dry" if f.status == "accepted" else ""), lang)
         with st.container(border=True):
             icon = {"accepted": "✔", "rejected": "✖", "duplicate": "="}[f.status]
-            st.markdown(f"**{icon} {f.name}** — {status}")
+            st.markdown(f"**{icon} {md_escape(f.name)}** — {status}")
             if f.values:
                 st.caption(_t("loaders.cli.what", lang, values=i18n.fmt_int(len(f.values), lang), units=len(f.units),
                               months=", ".join(i18n.fmt_period_short(p) for p in f.periods)).lstrip(" —"))
@@ -198,7 +200,7 @@ def _show_report(report, contents: dict[str, bytes], registry, units: pd.DataFra
             if f.problems:
                 _show_problems(f.problems, names, registry, lang)
             if f.errors or f.warnings:
-                content = contents.get(f.name, b"")
+                content = contents[i] if i < len(contents) else b""
 
                 def workbook(f=f, content=content) -> bytes:
                     from loaders.error_workbook import build
@@ -256,10 +258,10 @@ def _problem_table(problems, names: dict, registry, lang: str) -> pd.DataFrame:
         element = registry.element_by_code.get(p.element)
         rows.append({
             _t("loaders.error_workbook.col_severity", lang): _t(f"loaders.severity.{p.severity}", lang),
-            _t("submissions.col_where", lang): p.where(lang),
+            _t("submissions.col_where", lang): guard_cell(p.where(lang)),
             _t("submissions.col_unit", lang): names.get(p.unit, p.unit or ""),
             _t("loaders.error_workbook.col_element", lang): element.name(lang) if element else (p.element or ""),
-            _t("loaders.error_workbook.col_message", lang): p.message(lang),
+            _t("loaders.error_workbook.col_message", lang): guard_cell(p.message(lang)),
             _t("loaders.error_workbook.col_hint", lang): p.hint(lang),
         })
     return pd.DataFrame(rows)
@@ -283,7 +285,7 @@ def _mapping_editor(report, registry, form: str | None, lang: str) -> None:
         options = ["", *codes, IGNORE]
         current = pending.get(header, "")
         choice = st.selectbox(
-            _t("submissions.mapping_for", lang, header=header, sheet=u.sheet),
+            _t("submissions.mapping_for", lang, header=md_escape(header), sheet=md_escape(u.sheet)),
             options, index=options.index(current) if current in options else 0,
             format_func=lambda c: _t("submissions.mapping_choose", lang) if c == "" else (
                 _t("submissions.mapping_ignore", lang) if c == IGNORE else f"{registry.element_by_code[c].name(lang)} ({c})"),

@@ -11,6 +11,7 @@ import streamlit as st
 
 import i18n
 from domain.errors import ServiceError
+from domain.safe_text import guard_cell
 from services import audit as audit_service
 from services import permissions, trail
 from ui import data
@@ -41,17 +42,17 @@ def section(lang: str, actor) -> None:
     try:
         found = trail.search(engine, actor, **filters)
     except ServiceError as exc:
-        st.error(exc.message(lang))
+        st.error(exc.markdown(lang))
         return
     st.caption(t("admin.audit.count", count=i18n.fmt_int(len(found), lang), shown=i18n.fmt_int(min(len(found), SHOWN), lang)))
     shown = found.head(SHOWN)
     st.dataframe(pd.DataFrame({
         t("access.audit.column.at"): [i18n.fmt_datetime(x.to_pydatetime(), lang) for x in shown["at"]],
-        t("access.audit.column.username"): shown["username"].fillna(""),
+        t("access.audit.column.username"): shown["username"].fillna("").map(guard_cell),
         t("access.audit.column.action"): [t(f"access.action.{a}") if i18n.has(f"access.action.{a}") else a for a in shown["action"]],
-        t("access.audit.column.target"): shown["target"],
+        t("access.audit.column.target"): shown["target"].map(guard_cell),
         t("access.audit.column.outcome"): [t(f"access.outcome.{o}") if i18n.has(f"access.outcome.{o}") else o for o in shown["outcome"]],
-        t("access.audit.column.detail"): shown["detail"],
+        t("access.audit.column.detail"): shown["detail"].map(guard_cell),
     }), hide_index=True, width="stretch")
     cols = st.columns(2)
     for col, fmt, mime in ((cols[0], "csv", "text/csv"),

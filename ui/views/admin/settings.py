@@ -10,6 +10,7 @@ import streamlit as st
 import i18n
 from domain import settings as settings_mod
 from domain.errors import ServiceError
+from domain.safe_text import md_escape, md_params
 from metrics.config import FLAG_RULES
 from presentation.numbers import number_text, parse_number
 from services import settings as settings_service
@@ -22,9 +23,10 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("weak", ("weak_gap_pp", "weak_bottom_n", "weak_falling_months", "weak_falling_min_pp", "weak_rule_points",
               "weak_severity_high", "weak_severity_medium", "weak_history_months", "weak_bottleneck_share",
               "weak_large_share_factor", "weak_shortfall_min_pp", "weak_high_max_share")),
-    ("sign_in", ("session_idle_minutes", "session_max_hours", "max_failed_logins", "lockout_minutes",
+    ("sign_in", ("session_idle_minutes", "session_max_hours", "max_failed_logins", "max_failed_logins_per_source", "lockout_minutes",
                  "login_throttle_seconds", "password_min_length")),
-    ("files", ("max_upload_mb", "max_rows", "max_uncompressed_mb", "max_uncompressed_ratio")),
+    ("files", ("max_upload_mb", "max_rows", "max_cells", "max_uncompressed_mb", "max_uncompressed_ratio", "parse_seconds",
+               "parse_memory_mb")),
 )
 
 
@@ -48,7 +50,7 @@ def _shown(value, lang: str) -> str:
 
 def _about(row, lang: str) -> str:
     """The declared help, the default, and who changed it when."""
-    t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+    t = lambda k, **kw: i18n.t(k, lang, **md_params(kw))  # noqa: E731 - shown as a caption: names as typed
     help_text = row["help_vi"] if lang == "vi" else row["help_en"]
     if isinstance(row["default"], dict):
         default = "; ".join(f"{i18n.t(f'metrics.rule.{k}', lang)} {v}" for k, v in row["default"].items())
@@ -114,13 +116,13 @@ def section(lang: str, actor) -> None:
                         bad = (k, str(exc))
                         break
                 if bad is not None:
-                    st.error(t("admin.settings.not_a_number", setting=settings_service.name(bad[0], lang), text=bad[1]),
+                    st.error(t("admin.settings.not_a_number", setting=settings_service.name(bad[0], lang), text=md_escape(bad[1])),
                              icon=":material/error:")
                     continue
                 try:
                     changed = settings_service.change(engine, actor, changes)
                 except ServiceError as exc:
-                    st.error(exc.message(lang), icon=":material/block:")
+                    st.error(exc.markdown(lang), icon=":material/block:")
                     continue
                 if changed:
                     flash(t("admin.settings.saved", names=", ".join(settings_service.name(k, lang) for k in changed)))
@@ -137,6 +139,6 @@ def section(lang: str, actor) -> None:
             try:
                 done = settings_service.reset(engine, actor, picked)
             except ServiceError as exc:
-                st.error(exc.message(lang), icon=":material/block:")
+                st.error(exc.markdown(lang), icon=":material/block:")
             else:
                 flash(t("admin.settings.reset_done", names=", ".join(settings_service.name(k, lang) for k in done)))

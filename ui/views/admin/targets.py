@@ -12,6 +12,7 @@ import streamlit as st
 
 import i18n
 from domain.errors import ServiceError
+from domain.safe_text import md_escape
 from domain.units import valid_mask
 from presentation.numbers import number_text, parse_number, target_pct
 from services import targets as targets_service
@@ -118,15 +119,15 @@ def section(lang: str, actor) -> None:
     if submitted:
         value = parse_number(value_text, lang)
         if value is None or not 0 <= value <= 100:
-            st.error(t("admin.targets.bad_percent", value=value_text.strip()), icon=":material/error:")
+            st.error(t("admin.targets.bad_percent", value=md_escape(value_text.strip())), icon=":material/error:")
         else:
             code = provinces[0] if unit == PROVINCE_WIDE else unit
             try:
                 targets_service.set_target(engine, actor, indicator, year, value / 100.0, unit_code=code, decision=decision)
             except ServiceError as exc:
-                st.error(exc.message(lang), icon=":material/block:")
+                st.error(exc.markdown(lang), icon=":material/block:")
             else:
-                flash(t("admin.targets.saved", indicator=indicators[indicator], unit=unit_label(unit), year=year,
+                flash(t("admin.targets.saved", indicator=indicators[indicator], unit=md_escape(unit_label(unit)), year=year,
                         value=target_pct(value / 100.0, lang)))
 
     if session.allowed(actor, "view_audit", lang, show=False):

@@ -9,6 +9,7 @@ import streamlit as st
 
 import i18n
 from domain.errors import ServiceError
+from domain.safe_text import md_params
 from domain.text import fold
 from domain.units import valid_mask
 from services import units as units_service
@@ -56,7 +57,7 @@ def unit_table(key: data.DataKey, level: str, state: str, search: str, day, lang
 
 
 def section(lang: str, actor) -> None:
-    t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+    t = lambda k, **kw: i18n.t(k, lang, **md_params(kw))  # noqa: E731 - shown as markdown: names as typed
     key = data.version()
     engine = data.engine()
     units = data.units(key)
@@ -97,7 +98,7 @@ def section(lang: str, actor) -> None:
             result = units_service.import_province(engine, actor, code, progress=progress)
         except ServiceError as exc:
             bar.empty()
-            st.error(exc.message(lang), icon=":material/block:")
+            st.error(exc.markdown(lang), icon=":material/block:")
         else:
             flash(t("admin.units.imported", name=result["name_vi"], code=result["province"],
                     communes=i18n.fmt_int(result["communes"], lang)))

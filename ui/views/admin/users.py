@@ -9,6 +9,7 @@ import streamlit as st
 
 import i18n
 from domain.errors import ServiceError
+from domain.safe_text import guard_cell, md_params
 from services import permissions
 from services import users as users_service
 from ui import data, session
@@ -36,7 +37,7 @@ def _check_password(first: str, second: str, lang: str, *, optional: bool) -> tu
 
 
 def section(lang: str, actor) -> None:
-    t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+    t = lambda k, **kw: i18n.t(k, lang, **md_params(kw))  # noqa: E731 - shown as markdown: names as typed
     key = data.version()
     engine = data.engine()
     units = data.units(key)
@@ -45,7 +46,7 @@ def section(lang: str, actor) -> None:
     try:
         people = users_service.list_users(engine, actor)
     except ServiceError as exc:
-        st.error(exc.message(lang), icon=":material/block:")
+        st.error(exc.markdown(lang), icon=":material/block:")
         return
     roles = list(permissions.roles())
     role_name = {r: t(f"access.role.{r}") for r in roles}
@@ -83,7 +84,7 @@ def section(lang: str, actor) -> None:
                 users_service.add_user(engine, actor, username, role, password=password, display_name=display,
                                        unit_codes=bound)
             except ServiceError as exc:
-                st.error(exc.message(lang), icon=":material/block:")
+                st.error(exc.markdown(lang), icon=":material/block:")
             else:
                 flash(t("admin.users.added", username=username.strip().casefold(), role=role_name[role]))
 
@@ -110,7 +111,7 @@ def section(lang: str, actor) -> None:
                 st.info(t("admin.settings.unchanged"))
                 return
         except ServiceError as exc:
-            st.error(exc.message(lang), icon=":material/block:")
+            st.error(exc.markdown(lang), icon=":material/block:")
         else:
             flash(t("admin.users.changed", username=who))
 
@@ -137,7 +138,7 @@ def _act(work, done: str, lang: str) -> None:
     try:
         work()
     except ServiceError as exc:
-        st.error(exc.message(lang), icon=":material/block:")
+        st.error(exc.markdown(lang), icon=":material/block:")
     else:
         flash(done)
 
@@ -155,7 +156,7 @@ def _table(people: pd.DataFrame, names: dict, role_name: dict, lang: str) -> Non
 
     st.dataframe(pd.DataFrame({
         t("admin.users.col_username"): people["username"],
-        t("admin.users.col_name"): people["display_name"],
+        t("admin.users.col_name"): people["display_name"].map(guard_cell),
         t("admin.users.col_role"): people["role"].map(role_name),
         t("admin.users.col_units"): [", ".join(names.get(c, c) for c in us) for us in people["units"]],
         t("admin.users.col_state"): [state(r) for r in people.itertuples()],
