@@ -302,7 +302,8 @@ class _Writer:
 
     # -- closing --------------------------------------------------------------------------------------
 
-    def signature_block(self) -> None:
+    def signature_block(self, recipients: list[str] | None = None) -> None:
+        """Nơi nhận (the report's recipients unless others are given) on the left, the signer on the right."""
         c, lang = self.c, self.lang
         table = parts.layout_table(self.doc, 1, [8.5, 8.0])
         parts.keep_row_together(table.rows[0])
@@ -310,10 +311,11 @@ class _Writer:
         p = left.paragraphs[0]
         parts.paragraph_format(p, line=1.0)
         parts.add_run(p, t("reports.doc.recipients_title", lang), size=12, bold=True, italic=True)
-        lines = [t("reports.doc.recipient_1", lang), t("reports.doc.recipient_2", lang), t("reports.doc.recipient_3", lang),
-                 t("reports.doc.recipient_4", lang), t("reports.doc.recipient_5", lang),
-                 t("reports.doc.recipient_localities", lang, addressee=t(f"reports.addressee.{c.locality_level}", lang)),
-                 t("reports.doc.recipient_archive", lang)]
+        lines = recipients or [
+            t("reports.doc.recipient_1", lang), t("reports.doc.recipient_2", lang), t("reports.doc.recipient_3", lang),
+            t("reports.doc.recipient_4", lang), t("reports.doc.recipient_5", lang),
+            t("reports.doc.recipient_localities", lang, addressee=t(f"reports.addressee.{c.locality_level}", lang)),
+            t("reports.doc.recipient_archive", lang)]
         for line in lines:
             p = left.add_paragraph()
             parts.paragraph_format(p, line=1.0)

@@ -115,21 +115,8 @@ class _LetterWriter(_Writer):
 
     def signature(self) -> None:
         lang = self.lang
-        table = parts.layout_table(self.doc, 1, [8.5, 8.0])
-        parts.keep_row_together(table.rows[0])
-        left, right = table.rows[0].cells
-        p = left.paragraphs[0]
-        parts.paragraph_format(p, line=1.0)
-        parts.add_run(p, t("reports.doc.recipients_title", lang), size=12, bold=True, italic=True)
-        for line in (t("letter.recipient_above", lang), t("letter.recipient_committee", lang), t("reports.doc.recipient_archive", lang)):
-            p = left.add_paragraph()
-            parts.paragraph_format(p, line=1.0)
-            parts.add_run(p, line, size=11)
-        p = right.paragraphs[0]
-        parts.paragraph_format(p, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.0)
-        parts.add_run(p, t("reports.doc.signer", lang), size=14, bold=True)
-        for _ in range(4):
-            parts.paragraph_format(right.add_paragraph(), line=1.0)
+        self.signature_block([t("letter.recipient_above", lang), t("letter.recipient_committee", lang),
+                              t("reports.doc.recipient_archive", lang)])
 
 
 def build_letter(content: LetterContent, *, issued_on: dt.date | None = None, created: dt.datetime | None = None) -> bytes:

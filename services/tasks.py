@@ -283,6 +283,15 @@ def _effective(engine: Engine, effective_on, now: dt.datetime | None) -> dt.date
     return day
 
 
+def _latest_change(session, change, parent_column, parent_id: int) -> tuple[str, dt.date]:
+    """(status, effective_on) of the latest change in effect (latest effective day, then latest recorded):
+    a change dated in the past does not override a later one."""
+    latest = session.execute(
+        select(change).where(parent_column == parent_id).order_by(change.effective_on.desc(), change.id.desc()).limit(1)
+    ).scalar_one()
+    return latest.status, latest.effective_on
+
+
 def set_status(engine: Engine, actor: Actor | None, task_id: int, status: str, note: str, *,
                evidence: Upload | None = None, effective_on: dt.date | None = None,
                now: dt.datetime | None = None) -> None:
@@ -310,11 +319,7 @@ def set_status(engine: Engine, actor: Actor | None, task_id: int, status: str, n
         session.add(models.TaskStatusChange(task_id=task.id, status=code, effective_on=day, note=note,
                                             evidence_file_id=file_id, changed_by=actor.username, changed_at=now))
         session.flush()
-        latest = session.execute(
-            select(models.TaskStatusChange).where(models.TaskStatusChange.task_id == task.id)
-            .order_by(models.TaskStatusChange.effective_on.desc(), models.TaskStatusChange.id.desc()).limit(1)
-        ).scalar_one()
-        task.status, task.status_on = latest.status, latest.effective_on
+        task.status, task.status_on = _latest_change(session, models.TaskStatusChange, models.TaskStatusChange.task_id, task.id)
         bump_data_version(session)
         audit.record(session, actor, "update_tasks", f"task/{task.id}", "ok", {
             "op": "set_status", "id": task.id, "unit": task.lead_unit_code, "status": code,
@@ -373,11 +378,7 @@ def set_model_status(engine: Engine, actor: Actor | None, model_id: int, status:
         session.add(models.PilotModelChange(model_id=model.id, status=code, effective_on=day, note=note,
                                             evidence_file_id=file_id, changed_by=actor.username, changed_at=now))
         session.flush()
-        latest = session.execute(
-            select(models.PilotModelChange).where(models.PilotModelChange.model_id == model.id)
-            .order_by(models.PilotModelChange.effective_on.desc(), models.PilotModelChange.id.desc()).limit(1)
-        ).scalar_one()
-        model.status, model.status_on = latest.status, latest.effective_on
+        model.status, model.status_on = _latest_change(session, models.PilotModelChange, models.PilotModelChange.model_id, model.id)
         bump_data_version(session)
         audit.record(session, actor, "update_tasks", f"model/{model.id}", "ok", {
             "op": "set_model_status", "id": model.id, "status": code, "before": before, "effective_on": day.isoformat(),
