@@ -89,22 +89,22 @@ for line in history:
 
 # --- where this is: up to the former district-level unit, down to the communes that continue it ------------
 province_code = info["province_code"]
-crumbs = [names.get(province_code, province_code)]
+crumbs = [md_escape(names.get(province_code, province_code))]  # names an administrator typed: shown as typed
 if _given(info["former_unit_code"]):
-    crumbs.append(t("push.profile.area_of", name=names.get(info["former_unit_code"], info["former_unit_code"])))
-crumbs.append(info[name_col] if not as_area else t("push.profile.area_of", name=info[name_col]))
+    crumbs.append(page.md("push.profile.area_of", name=names.get(info["former_unit_code"], info["former_unit_code"])))
+crumbs.append(md_escape(info[name_col]) if not as_area else page.md("push.profile.area_of", name=info[name_col]))
 st.caption(" › ".join(crumbs))
 if _given(info["former_unit_code"]) and scope.allows(info["former_unit_code"]):
-    st.page_link("pages/unit_profile.py", label=t("push.profile.up", name=names.get(info["former_unit_code"])),
+    st.page_link("pages/unit_profile.py", label=page.md("push.profile.up", name=names.get(info["former_unit_code"])),
                  icon=":material/arrow_upward:", query_params={"unit": info["former_unit_code"], "period": period})
 if as_area:
-    st.info(t("push.profile.area_note", name=info[name_col], period=i18n.fmt_period(period, language),
-              count=len(communes)), icon=":material/merge:")
+    st.info(page.md("push.profile.area_note", name=info[name_col], period=i18n.fmt_period(period, language),
+                    count=len(communes)), icon=":material/merge:")
 if continued and (as_area or period >= "2025-07"):
     with st.expander(t("push.profile.communes", count=len(communes)), expanded=as_area, icon=":material/south:"):
         for c in communes.sort_values("name_vi").itertuples():
             if scope.allows(c.code):
-                st.page_link("pages/unit_profile.py", label=getattr(c, name_col), icon=":material/location_on:",
+                st.page_link("pages/unit_profile.py", label=md_escape(getattr(c, name_col)), icon=":material/location_on:",
                              query_params={"unit": c.code, "period": period})
 
 

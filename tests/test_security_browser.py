@@ -113,7 +113,7 @@ def test_no_role_finds_a_download_in_the_tables_toolbar(server, browser, usernam
         context.close()
 
 
-@pytest.mark.parametrize("path", [f"ho-so-don-vi?unit={UNIT}&period={LATEST}", f"dia-phuong?period={LATEST}"])
+@pytest.mark.parametrize("path", [f"ho-so-don-vi?unit={UNIT}&period={LATEST}", f"dia-phuong?period={LATEST}&show=all"])
 def test_hostile_names_draw_no_link_no_image_and_no_outside_request(server, browser, path):
     context, page, outside = _open(browser, server, path, "demo_admin")
     try:

@@ -108,7 +108,7 @@ def test_unit_profile_shows_hostile_unit_file_and_note_as_typed(hostile):
 
 @pytest.mark.slow
 def test_the_ranking_chart_and_its_caption_carry_a_hostile_unit_name_escaped(hostile):
-    at = open_page("pages/localities.py", period=LATEST)
+    at = open_page("pages/localities.py", period=LATEST, show="all")  # every unit, wherever it ranks
     assert_drawn_safely(at)
     specs = "".join(chart.proto.spec for chart in at.get("plotly_chart"))
     assert ATTACKER in specs  # the renamed unit is drawn...
