@@ -39,18 +39,6 @@ def server(tmp_path_factory, _backends, _pg_reason, _templates):
     backend.drop(url)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
-
-
 def _open(browser, address: str, **context):
     ctx = browser.new_context(locale="vi-VN", **context)
     page = ctx.new_page()

@@ -53,17 +53,6 @@ def two_servers(shared_database, tmp_path_factory):
         yield bases
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                                                             "--disable-background-networking", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
-
-
 def _sign_in_if_asked(page) -> None:
     """The demo administrator through the sign-in form, when the app shows one."""
     from services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
