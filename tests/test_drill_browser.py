@@ -7,7 +7,6 @@ import pytest
 
 from tests.test_browser import (  # noqa: F401
     CHROMIUM,
-    browser,
     server,
     sign_in,
     wait_for_charts,
