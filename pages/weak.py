@@ -129,9 +129,14 @@ if sees_followups:
 
 
 fills = ((t("weak.col_severity"), "severity"),) + (((t("weak.col_followup"), "followup"),) if sees_followups else ())
-styled.styled_dataframe(view, fills, pinned=(t("weak.col_unit"),), height=min(38 + 35 * len(view), 560),
-                        widths=((t("weak.col_unit"), "medium"), (t("weak.col_points"), "small"), (t("weak.col_reasons"), "large")),
-                        help_texts=((t("weak.col_points"), t("weak.points_help")), (t("push.col_share"), t("push.share_help"))))
+picked = styled.styled_dataframe(
+    view, fills, pinned=(t("weak.col_unit"),), height=min(38 + 35 * len(view), 560),
+    widths=((t("weak.col_unit"), "medium"), (t("weak.col_points"), "small"), (t("weak.col_reasons"), "large")),
+    help_texts=((t("weak.col_points"), t("weak.points_help")), (t("push.col_share"), t("push.share_help"))),
+    select_key=f"weak_list_{period}")
+st.caption(t("push.drill.table_hint"))
+if picked is not None:
+    st.switch_page("pages/unit_profile.py", query_params={"unit": shown["unit_code"].iloc[picked], "period": period})
 st.caption(t("push.page.caption_rules", gap=i18n.fmt_number(settings["weak_gap_pp"], language),
              bottom=settings["weak_bottom_n"], falling=settings["weak_falling_months"],
              high=settings["weak_severity_high"], medium=settings["weak_severity_medium"],

@@ -151,12 +151,23 @@ def status_heatmap(cells: pd.DataFrame, unit_labels: Sequence[str], indicator_la
     for i, status in enumerate(STATUS_ORDER):
         colour = status_style(status).colour
         scale += [[i / n, colour], [(i + 1) / n, colour]]
+    x = [indicator_labels[c] for c in columns]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[indicator_labels[c] for c in columns], y=rows, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False,
-        text=text, texttemplate="%{text}", textfont={"size": 12, "color": "white"}, customdata=hover,
-        hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
+        z=z, x=x, y=rows, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False,
+        text=text, texttemplate="%{text}", textfont={"size": 12, "color": "white"}, hoverinfo="skip", xgap=2, ygap=2,
     ))
-    fig.update_layout(**plotly_layout(lang, height=HEAT_ROW * len(rows) + 140, margin={"l": 10, "r": 10, "t": 10, "b": 10}))
+    # plotly selects no heat-map cell, so a click layer lies over it: one invisible point at the centre of each
+    # drawn cell. With no hover distance cut-off the nearest centre is the cell under the pointer, so a click
+    # anywhere in a cell selects its unit (the drill-through) and the hover text is the cell's.
+    points = [(xi, r, hover[i][j]) for i, r in enumerate(rows) if r in present for j, xi in enumerate(x)]
+    invisible = {"marker": {"opacity": 0}}
+    fig.add_trace(go.Scatter(
+        x=[p[0] for p in points], y=[p[1] for p in points], customdata=[p[2] for p in points], mode="markers",
+        marker={"size": 24, "opacity": 0, "symbol": "square"}, selected=invisible, unselected=invisible,
+        hovertemplate="%{customdata}<extra></extra>", showlegend=False,
+    ))
+    fig.update_layout(**plotly_layout(lang, height=HEAT_ROW * len(rows) + 140, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                                      hovermode="closest", hoverdistance=-1, clickmode="event+select"))
     fig.update_xaxes(side="top", tickangle=0, fixedrange=True, tickfont={"size": 12})
     fig.update_yaxes(autorange="reversed", fixedrange=True, automargin=True)
     return fig

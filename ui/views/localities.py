@@ -3,6 +3,8 @@ indicators (a status heat map), and in a sortable table that downloads as CSV an
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -76,7 +78,7 @@ def _bars(key: DataKey, period: str, level: str, indicator: str, show: str, lang
         return None, {}
     fig = charts.ranked_bars(rows, lang, gap_label=i18n.t("charts.gap_rows", lang, count=hidden) if gap_after else None,
                              gap_after=gap_after)
-    return fig, dict(zip(rows["label"], rows["unit_code"]))
+    return fig, _codes(rows)
 
 
 def draw_bars(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
@@ -93,19 +95,17 @@ def draw_bars(key: DataKey, period: str, level: str, indicator: str, show: str, 
     missing = everything[everything["value"].isna()]
     if len(missing):
         st.caption(i18n.t("leaders.localities.without_figures", lang, count=len(missing), names=", ".join(md_escape(n) for n in missing["name"])))
-    points = event.selection.points if event and event.selection else []
-    code = next((codes.get(p.get("y")) for p in points if codes.get(p.get("y"))), None)
-    if code is not None:
-        st.switch_page("pages/unit_profile.py", query_params={"unit": code, "period": period})
+    _open_profile(event, codes, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
-                 allowed: frozenset[str] | None = None) -> None:
-    """Every indicator with figures at this level, for the units of the bar chart in the same order."""
+def _heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
+             allowed: frozenset[str] | None = None):
+    """Every indicator with figures at this level, for the units of the bar chart in the same order; and the
+    unit code of each row label (for the drill-through)."""
     rows, gap_after, hidden = _shown(key, period, level, indicator, show, lang, allowed)
     if rows.empty:
-        return
+        return None, {}
     k = data.kpis(key, period, level)
     measured = k.groupby("indicator_code", sort=False)["value"].apply(lambda v: v.notna().any())
     columns = [c for c in k["indicator_code"].drop_duplicates() if measured.get(c, False)]
@@ -123,9 +123,34 @@ def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: st
     if gap_after:
         labels = labels[:gap_after] + [i18n.t("charts.gap_rows", lang, count=hidden)] + labels[gap_after:]
     fig = charts.status_heatmap(cells, labels, {c: _wrap(short[c]) for c in columns}, lang)
-    st.plotly_chart(fig, config=charts.CONFIG)
+    return fig, _codes(rows)
+
+
+def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
+                 allowed: frozenset[str] | None = None) -> None:
+    """The heat map; clicking a cell opens that unit's profile for the same month (issue 12)."""
+    fig, codes = _heatmap(key, period, level, indicator, show, lang, allowed)
+    if fig is None:
+        return
+    event = st.plotly_chart(fig, config=charts.CONFIG, on_select="rerun", selection_mode="points",
+                            key=f"localities_heatmap_{level}_{indicator}_{show}")
     st.markdown(status_legend_markdown(lang))
-    st.caption(i18n.t("leaders.localities.heatmap_caption", lang))
+    st.caption(i18n.t("leaders.localities.heatmap_caption", lang) + " " + i18n.t("push.drill.heatmap_hint", lang))
+    _open_profile(event, codes, period)
+
+
+def _codes(rows: pd.DataFrame) -> dict[str, str]:
+    """Each row label → its unit code, as typed and as plotly gives it back (escaped for its HTML subset)."""
+    codes = dict(zip(rows["label"], rows["unit_code"]))
+    return {**codes, **{html.escape(str(label), quote=False): code for label, code in codes.items()}}
+
+
+def _open_profile(event, codes: dict[str, str], period: str) -> None:
+    """A chart's selected point → that unit's profile for the same month."""
+    points = event.selection.points if event and event.selection else []
+    code = next((codes.get(p.get("y")) for p in points if codes.get(p.get("y"))), None)
+    if code is not None:
+        st.switch_page("pages/unit_profile.py", query_params={"unit": code, "period": period})
 
 
 def _wrap(text: str, width: int = 14) -> str:
@@ -180,11 +205,11 @@ def integer_columns(lang: str) -> list[str]:
     return [c["rank"], c["numerator"], c["denominator"]]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> None:
-    """The table, sortable by any column: cells keep their numbers (a click on a header sorts by value)
-    and show them in the reader's convention through a Styler. Building the Styler costs about a tenth of
-    a second, so the element is cached and replayed."""
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _styled(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None):
+    """The table's cells keep their numbers (a click on a header sorts by value) and show them in the reader's
+    convention through a Styler. Building it costs about a tenth of a second, so it is kept per data version
+    (a Styler holds its formatters, which pickle does not take: a resource, read and never changed)."""
     frame = table(key, period, level, indicator, lang, allowed)
     c = _columns(lang)
     fmt = {col: (lambda v: numbers.pct(v, lang)) for col in (c["value"], c["expected"])}
@@ -194,9 +219,20 @@ def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str,
     for col in (c["numerator"], c["denominator"]):
         fmt[col] = lambda v: numbers.integer(v, lang)
     fmt[c["rank"]] = lambda v: str(int(v)) if numbers.known(v) else "–"
-    styled = frame.drop(columns=[c["code"]]).style.format(fmt, na_rep="–")
-    st.dataframe(styled, hide_index=True, width="stretch",
-                 column_config={c["unit"]: st.column_config.TextColumn(pinned=True)})
+    return frame.drop(columns=[c["code"]]).style.format(fmt, na_rep="–"), list(frame[c["code"]])
+
+
+def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> None:
+    """The table, sortable by any column; selecting a row opens that unit's profile for the same month."""
+    styled, codes = _styled(key, period, level, indicator, lang, allowed)
+    c = _columns(lang)
+    event = st.dataframe(styled, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key=f"localities_table_{level}_{indicator}",
+                         column_config={c["unit"]: st.column_config.TextColumn(pinned=True)})
+    st.caption(i18n.t("push.drill.table_hint", lang))
+    rows = event.selection.rows if event and event.selection else []
+    if rows and 0 <= rows[0] < len(codes):
+        st.switch_page("pages/unit_profile.py", query_params={"unit": codes[rows[0]], "period": period})
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -83,6 +83,7 @@ class MapData:
     context: list[dict]  # former-district outlines over the communes (no fill, not pickable)
     province: list[dict]  # the province outline
     table: pd.DataFrame  # the same units as a list, for reading without colour
+    table_codes: tuple[str, ...]  # the unit code of each row of `table` (selecting a row opens its profile)
     view: dict
     approximate: int  # how many units are drawn with approximate shapes
     imported: int  # ... with imported shapes
@@ -207,7 +208,8 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     order = rows["rank"].astype("float64").fillna(float("inf")).to_numpy().argsort(kind="stable")
     view = geo.view(points, width_px=360 if narrow else 700, height_px=NARROW_HEIGHT if narrow else HEIGHT)
     return MapData(polygons, circles, geo.labels_that_fit(labels, view["zoom"], LABEL_PX), context, province,
-                   table.iloc[order].reset_index(drop=True), view, approximate, imported, tuple(sorted(sources)),
+                   table.iloc[order].reset_index(drop=True), tuple(rows["unit_code"].iloc[order]), view, approximate,
+                   imported, tuple(sorted(sources)),
                    placed, lo, hi)
 
 
@@ -325,4 +327,13 @@ def draw_map(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     else:
         st.caption(source_caption(m, lang) + (" " + i18n.t("map.click_hint", lang) if clickable else ""))
     st.markdown(f"**{i18n.t('leaders.map.list', lang, count=len(m.table))}**")
-    st.dataframe(m.table, hide_index=True, width="stretch", height=min(36 + 35 * len(m.table), 400))
+    height = min(36 + 35 * len(m.table), 400)
+    if not clickable or level == NATIONAL_LEVEL:
+        st.dataframe(m.table, hide_index=True, width="stretch", height=height)
+        return
+    event = st.dataframe(m.table, hide_index=True, width="stretch", height=height, on_select="rerun",
+                         selection_mode="single-row", key=f"map_list_{period}_{level}_{indicator}")
+    st.caption(i18n.t("push.drill.table_hint", lang))
+    rows = event.selection.rows if event and event.selection else []
+    if rows and 0 <= rows[0] < len(m.table_codes):
+        st.switch_page(PROFILE_PAGE, query_params={"unit": m.table_codes[rows[0]], "period": period})
