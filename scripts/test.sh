@@ -19,4 +19,8 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   need_root apt-get update -qq && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
     || echo "nginx could not be installed: the nginx configuration test will be skipped" >&2
 fi
-exec python -m pytest "$@"
+# One worker process per core, at most four (pytest-xdist): each test file runs whole in one worker (its
+# module-scoped servers and databases stay together), and each worker builds its own template databases.
+# TEST_WORKERS=0 runs everything in one process.
+CORES=$(nproc 2>/dev/null || echo 2)
+exec python -m pytest -n "${TEST_WORKERS:-$(( CORES < 4 ? CORES : 4 ))}" --dist loadfile "$@"
