@@ -75,12 +75,12 @@ def _sso(page, base: str, idp, sub: str) -> None:
     wait_for_run(page)
 
 
-def _sign_ins(url: str, username: str) -> list[dict]:
+def _sign_ins(url: str, username: str, action: str = "sign_in") -> list[dict]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(select(models.AuditEvent.outcome, models.AuditEvent.detail).where(
-                models.AuditEvent.action == "sign_in", models.AuditEvent.target == username)
+                models.AuditEvent.action == action, models.AuditEvent.target == username)
                 .order_by(models.AuditEvent.id)).all()
     finally:
         engine.dispose()
@@ -134,6 +134,7 @@ def test_a_submitter_signs_in_through_the_provider_with_their_commune_only_and_s
         wait_for_run(page)
         assert page.locator("h1", has_text="Đăng nhập").first.is_visible()
         assert len(_sign_ins(url, "ubnd.thanh.vinh")) == 1
+        assert [e["outcome"] for e in _sign_ins(url, "ubnd.thanh.vinh", "sign_out")] == ["ok"]
 
         # The next person at this browser chooses their own identity at the provider, and is that person.
         _sso(page, base, idp, "sub-leader")

@@ -70,8 +70,9 @@ def sign_out(engine) -> None:
     st.session_state.pop(ACTOR_KEY, None)
     if _sso_config() is not None and getattr(st.user, "is_logged_in", False):
         # Streamlit's identity cookie goes too (and the provider's session, through its end-session page):
-        # st.logout() only sends the browser to /auth/logout, which a st.rerun() here would cancel, leaving
-        # the cookie to sign the next visit in again. So the run ends here and the browser follows.
+        # st.logout() only queues a redirect to /auth/logout, and a st.rerun() here starts a run that clears
+        # the queue, dropping the redirect when it was not sent yet (seen: the cookie then signed the next
+        # visit in again). So the run ends here and the browser follows.
         st.logout()
         st.stop()
     st.rerun()
