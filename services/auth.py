@@ -24,7 +24,8 @@ Password sign-in, `sign_in(engine, username, password) -> token`:
 
 Single sign-on, `sign_in_sso(engine, claims, config)`: the page layer calls it with `st.user`'s claims
 after `st.login` (OIDC, e.g. a provincial Keycloak configured in `.streamlit/secrets.toml`); the
-claims give the username and, through `config.roles`, the role. Both routes end in the same kind of
+claims give the username and, through `config.roles`, the role (and, with `units_claim`, the units).
+Audited with method "sso", the client's address and the provider's issuer and subject. Both routes end in the same kind of
 session (services/sessions.py), so pages call `resume(engine, token)` whichever was used.
 """
 
@@ -311,12 +312,18 @@ class SsoConfig:
         return [str(units)] if isinstance(units, (str, int)) else [str(x) for x in units]
 
 
-def sign_in_sso(engine: Engine, claims: Mapping, config: SsoConfig, *, now: dt.datetime | None = None) -> str:
+def sign_in_sso(engine: Engine, claims: Mapping, config: SsoConfig, *, source: str | None = None,
+                now: dt.datetime | None = None) -> str:
     """A session token for an identity the OIDC provider vouched for. The user row is created on first
     sign-in (no password: local sign-in stays impossible) and its role follows the claims every time.
     Refused: no username claim, an expired token, no role, an inactive user, or a local account of the
-    same name (single sign-on never takes over a password account)."""
+    same name (single sign-on never takes over a password account). An expired token (Streamlit keeps the
+    provider's claims in its cookie for 30 days) is refused with its own message, asking for a new sign-in
+    through the provider. Audited like a password sign-in, with method "sso", the client's address
+    (`source`) and the provider's issuer and subject."""
     now = utcnow(now)
+    provider = {"method": "sso", "source": normalize_source(source),
+                "issuer": str(claims.get("iss", ""))[:200], "subject": str(claims.get("sub", ""))[:200]}
     name = normalize_username(claims.get(config.username_claim, ""))
     role = config.role_for(claims)
     units = config.units_for(claims)
@@ -340,7 +347,7 @@ def sign_in_sso(engine: Engine, claims: Mapping, config: SsoConfig, *, now: dt.d
             if set(units) - known:
                 reason = "unknown_units"
         if reason is not None:
-            audit.record(session, name or None, "sign_in", name, "failed", {"reason": reason, "method": "oidc"}, now=now)
+            audit.record(session, name or None, "sign_in", name, "failed", {"reason": reason, **provider}, now=now)
         else:
             if user is None:
                 user = models.AppUser(username=name, display_name=str(claims.get("name", ""))[:200], role=role,
@@ -354,8 +361,8 @@ def sign_in_sso(engine: Engine, claims: Mapping, config: SsoConfig, *, now: dt.d
                 if units:
                     session.execute(insert(models.UserUnit), [{"username": name, "unit_code": c} for c in sorted(set(units))])
             token = new_session(session, name, now, hours)
-            audit.record(session, name, "sign_in", name, "ok", {"method": "oidc", "role": role}, now=now)
+            audit.record(session, name, "sign_in", name, "ok", {**provider, "role": role, "units": sorted(set(units)) if units is not None else None}, now=now)
     if reason is not None:
         log.info("single sign-on refused (%s)", reason)
-        raise Refused("access.sso.refused", reason=reason)
+        raise Refused("access.sso.expired" if reason == "token_expired" else "access.sso.refused", reason=reason)
     return token

@@ -21,15 +21,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(database_url: str, log_dir: Path, env: dict | None = None, timeout: float = 120):
-    """Start the dashboard (`python -m ui.serve`, i.e. `streamlit run app.py`) against `database_url`; yield its base URL; stop it afterwards."""
+def streamlit_server(database_url: str, log_dir: Path, env: dict | None = None, timeout: float = 120,
+                     args: list[str] | tuple[str, ...] = ()):
+    """Start the dashboard (`python -m ui.serve`, i.e. `streamlit run app.py`) against `database_url`; yield its base URL; stop it afterwards.
+    `args` are more options of `streamlit run`, e.g. `["--secrets.files", path]` for single sign-on (testkit/oidc.py)."""
     port = free_port()
     log = open(log_dir / f"streamlit-{port}.log", "w")
     full_env = {**os.environ, "DATABASE_URL": database_url, "P06_AUTO_SAMPLE": "0", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+         "--server.fileWatcherType", "none", *args],
         cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import logging
 
 import pandas as pd
@@ -343,6 +344,21 @@ def test_single_sign_on_refusals(engine, claims, reason):
     assert refused.value.reason == reason
     last = audit_rows(engine).iloc[-1]
     assert (last["action"], last["outcome"]) == ("sign_in", "failed") and reason in last["detail"]
+
+
+def test_single_sign_on_is_audited_with_the_provider_and_an_expired_token_asks_for_a_new_sign_in(engine):
+    claims = {"preferred_username": "le.van.c", "groups": ["p06-nhap-lieu"], "p06_units": [OWN_UNIT],
+              "iss": "https://sso.example/realms/nghe-an", "sub": "f3a9", "exp": NOW.timestamp() + 60}
+    auth.sign_in_sso(engine, claims, SSO, source="203.0.113.7", now=NOW)
+    detail = json.loads(audit_rows(engine).iloc[-1]["detail"])
+    assert {k: detail[k] for k in ("method", "source", "issuer", "subject", "role", "units")} == {
+        "method": "sso", "source": "203.0.113.7", "issuer": "https://sso.example/realms/nghe-an", "subject": "f3a9",
+        "role": "submitter", "units": [OWN_UNIT]}
+    with pytest.raises(Refused) as refused:
+        auth.sign_in_sso(engine, {**claims, "exp": NOW.timestamp() - 1}, SSO, now=NOW)
+    assert "hết hạn" in refused.value.message("vi") and "expired" in refused.value.message("en")
+    detail = json.loads(audit_rows(engine).iloc[-1]["detail"])
+    assert (detail["method"], detail["reason"], detail["subject"]) == ("sso", "token_expired", "f3a9")
 
 
 def test_single_sign_on_settings_with_an_unknown_role_are_refused():

@@ -32,6 +32,8 @@ from ui import data, navigation, session
 TOKEN_KEY = "auth_token"
 ACTOR_KEY = session.SESSION_KEY  # where ui.session.current_actor reads it
 NOTICE_KEY = "auth_notice"
+SSO_TRIED_KEY = "auth_sso_tried"  # the identity token single sign-on was last tried with
+SSO_ERROR_KEY = "auth_sso_refused"
 
 
 def prepare(engine) -> None:
@@ -67,7 +69,12 @@ def sign_out(engine) -> None:
     sessions.sign_out(engine, st.session_state.pop(TOKEN_KEY, None))
     st.session_state.pop(ACTOR_KEY, None)
     if _sso_config() is not None and getattr(st.user, "is_logged_in", False):
+        # Streamlit's identity cookie goes too (and the provider's session, through its end-session page):
+        # st.logout() only queues a redirect to /auth/logout, and a st.rerun() here starts a run that clears
+        # the queue, dropping the redirect when it was not sent yet (seen: the cookie then signed the next
+        # visit in again). So the run ends here and the browser follows.
         st.logout()
+        st.stop()
     st.rerun()
 
 
@@ -90,11 +97,29 @@ def _sign_in_view(lang: str) -> None:
     config = _sso_config()
     if config is not None:
         if getattr(st.user, "is_logged_in", False):
-            try:
-                _begin(auth_service.sign_in_sso(engine, dict(st.user), config))
-            except ServiceError as exc:
-                st.error(exc.markdown(lang))
-        if st.button(t("auth.sso"), icon=":material/key:"):
+            # One attempt per identity token and browser session: a refusal is not re-tried (and re-audited)
+            # at every rerun, and a session that ended (expired, signed out elsewhere) is not silently
+            # restarted from the same token.
+            claims = dict(st.user)
+            token_id = (claims.get("iss"), claims.get("sub"), claims.get("iat"))
+            if st.session_state.get(SSO_TRIED_KEY) != token_id:
+                st.session_state[SSO_TRIED_KEY] = token_id
+                st.session_state.pop(SSO_ERROR_KEY, None)
+                try:
+                    _begin(auth_service.sign_in_sso(engine, claims, config, source=client_source()))
+                except ServiceError as exc:
+                    st.session_state[SSO_ERROR_KEY] = exc
+        refused = st.session_state.get(SSO_ERROR_KEY) if getattr(st.user, "is_logged_in", False) else None
+        if refused is not None and getattr(refused, "reason", None) == "token_expired":
+            st.warning(refused.markdown(lang), icon=":material/timer_off:")  # the provider is simply asked again
+            refused = None
+        if refused is not None:
+            st.error(refused.markdown(lang), icon=":material/block:")
+            # The provider would hand back the same identity: its session ends first (st.logout), and the
+            # person chooses an account again from the sign-in form.
+            if st.button(t("access.sso.other_account"), icon=":material/switch_account:"):
+                st.logout()
+        elif st.button(t("auth.sso"), icon=":material/key:"):
             st.login()
         st.caption(t("auth.or_password"))
     with st.form("sign_in", enter_to_submit=True):
