@@ -1,0 +1,552 @@
+"""Figures that look too good (issue 19): signals that a submitted figure is plausible in itself and
+unlikely in context, per unit × element or indicator × month, each with the numbers behind it.
+
+Signals (`SIGNALS`, in the order a list is shown when they weigh the same):
+  `history_outlier` a flow figure or a rate far from the unit's own history: robust z (median and MAD of
+                    the last `anomaly_history_months`) and a large relative difference (rates: points),
+                    also against the same month a year earlier when held (Tết, the school summer);
+  `peer_outlier`    a rate far above its peers (same level, same province) that month (robust z and points);
+  `pinned_rate`     a rate at exactly 100 % or exactly its target for months while its denominator moves;
+  `jump_to_target`  a rate that jumps to exactly 100 % or its target from well below;
+  `copy_forward`    a flow figure repeated unchanged month after month;
+  `round_figures`   several round figures (multiples of `anomaly_round_base`) in one return;
+  `stock_fall`      a cumulative figure that falls;
+  `stock_jump`      a cumulative figure that closes more of the gap to its eligible population (or to the
+                    applications) in one month than is plausible;
+  `last_digits`     the last digits of a unit's figures over 12 months far from uniform (chi-square, weak);
+  `late_revision`   a resubmission after the deadline that changes the unit's rank or met/not met.
+
+Ranking (`priority`): what it would change if the figure were wrong. For a figure, "wrong" means its
+usual value (the 12-month median); for a rate, its peers' median. `impact_pp` is the change of the peer
+group's total (for localities: the province's figure) in points, `rank_shift` the places the unit would
+move among its peers; priority = impact_pp + anomaly_rank_weight_pp × rank_shift, the largest over the
+indicators the figure enters.
+
+Pure: the metric inputs (the dense cube), optionally the value revisions; nothing of SQL or Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from domain import periods as periods_mod
+from domain import settings as settings_mod
+from metrics import months
+from metrics.inputs import Inputs
+
+SIGNALS = (
+    "history_outlier", "peer_outlier", "pinned_rate", "jump_to_target", "copy_forward", "round_figures",
+    "stock_fall", "stock_jump", "last_digits", "late_revision",
+)
+WEAK_SIGNALS = frozenset({"last_digits"})
+# The signals a submitter is warned of at upload time (the strongest and the clearest to explain).
+UPLOAD_SIGNALS = ("history_outlier", "pinned_rate", "jump_to_target", "copy_forward", "stock_jump")
+SUBJECT_KINDS = ("element", "indicator", "return")
+# Cumulative elements and what bounds their growth: (stock, the population it cannot exceed).
+STOCK_BOUNDS = (
+    ("id_cards_issued", "citizens_eligible_id"),
+    ("vneid_l2_applications", "citizens_eligible_id"),
+    ("vneid_l2_activated", "vneid_l2_applications"),
+)
+COLUMNS = [
+    "period", "unit_code", "level", "province_code", "subject_kind", "subject", "signal", "strength", "score",
+    "value", "expected", "reference", "numerator", "denominator", "months", "submission_id", "value_key",
+    "impact_indicator", "impact_pp", "rank", "rank_if_wrong", "rank_shift", "peers", "priority",
+]
+_MAD_SCALE = 0.6745  # makes the MAD comparable with a standard deviation (Iglewicz and Hoaglin)
+
+
+@dataclass(frozen=True)
+class AnomalyConfig:
+    history_months: int = 12
+    history_min_months: int = 6
+    history_z: float = 5.0
+    history_min_change: float = 0.6
+    rate_min_pp: float = 20.0
+    peer_z: float = 3.5
+    pinned_months: int = 3
+    jump_pp: float = 10.0
+    copy_months: int = 3
+    min_value: int = 100
+    exact_min_value: int = 500
+    round_base: int = 100
+    round_min_figures: int = 3
+    stock_gap_share: float = 0.5
+    digits_chi2: float = 27.88
+    digits_min_figures: int = 60
+    revision_rank_shift: int = 3
+    rank_weight_pp: float = 0.1
+    deadline_day: int = 5
+    timezone_offset_hours: int = 7
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any] | None = None) -> AnomalyConfig:
+        s = settings_mod.effective({k: v for k, v in (values or {}).items() if k in settings_mod.SPECS})
+        return cls(**{f: s[f"anomaly_{f}"] for f in cls.__dataclass_fields__ if f"anomaly_{f}" in s},
+                   deadline_day=s["deadline_day"], timezone_offset_hours=s["timezone_offset_hours"])
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+
+
+def _robust(history: np.ndarray, floor: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, MAD (floored) and the count of known months along axis 0."""
+    with np.errstate(all="ignore"), _quiet():
+        med = np.nanmedian(history, axis=0)
+        mad = np.nanmedian(np.abs(history - med[None]), axis=0)
+    n = (~np.isnan(history)).sum(axis=0)
+    return med, np.fmax(mad, floor), n
+
+
+class _quiet:
+    """nanmedian of an all-NaN slice warns; an empty history is normal here."""
+
+    def __enter__(self):
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._w.__exit__(*exc)
+
+
+class _Month:
+    """The month asked and the history before it, as arrays, for the units that reported it."""
+
+    def __init__(self, inputs: Inputs, period: str, cfg: AnomalyConfig, unit: str | None):
+        cube = inputs.cube
+        self.inputs, self.cube, self.cfg, self.period = inputs, cube, cfg, period
+        self.m = months.index(period)
+        self.h = max(cfg.history_months, cfg.copy_months, cfg.pinned_months, 12)
+        slab = cube.slab(self.m - self.h, self.m).copy()  # (h + 1, n_u, n_e); the last row is the month asked
+        # A unit that absorbed others (Cửa Lò into Vinh, merged departments) is compared with itself only
+        # from the month its area became what it is: its earlier figures covered less.
+        absorbed = (cube.successor >= 0) & (cube.valid_to < self.m) & (cube.valid_to >= self.m - self.h)
+        for p in np.flatnonzero(absorbed):
+            first_new = int(cube.valid_to[p]) + 1 - (self.m - self.h)
+            slab[:first_new, cube.successor[p], :] = np.nan
+        row = self.m - cube.month0
+        reported = cube.reported[row] if 0 <= row < cube.reported.shape[0] else np.zeros(cube.n_units, bool)
+        keep = reported & np.isin(cube.unit_level, ("district", "commune", "department"))
+        if unit is not None:
+            keep &= cube.unit_codes == unit
+        # Peers are every reporting unit of the same level and province, even when one unit is asked.
+        self.peer_mask = reported & np.isin(cube.unit_level, ("district", "commune", "department"))
+        self.keep = keep
+        self.slab = slab
+        self.kinds = {e.code: e.kind for e in inputs.registry.elements}
+        self.flow = np.array([self.kinds[e] == "flow" for e in cube.elements])
+        self.elements = cube.elements
+        self.e_index = {e: i for i, e in enumerate(cube.elements)}
+        num = slab[:, :, cube.numerator]
+        den = slab[:, :, cube.denominator]
+        with np.errstate(all="ignore"):
+            self.rates = np.where(den > 0, num / den, np.nan)  # (h + 1, n_u, n_i)
+        self.num, self.den = num, den
+        self.group = np.array([f"{p}|{lv}" for p, lv in zip(cube.unit_province, cube.unit_level)], dtype=object)
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.slab[-1]
+
+
+def _row(mo: _Month, u: int, subject_kind: str, subject: str, signal: str, score: float, value: float,
+         expected: float, reference: float = np.nan, numerator: float = np.nan, denominator: float = np.nan,
+         n_months: int = 0) -> dict:
+    return {
+        "period": mo.period, "unit_code": mo.cube.unit_codes[u], "level": mo.cube.unit_level[u],
+        "province_code": mo.cube.unit_province[u], "subject_kind": subject_kind, "subject": subject,
+        "signal": signal, "strength": "weak" if signal in WEAK_SIGNALS else "strong", "score": float(score),
+        "value": float(value), "expected": float(expected), "reference": float(reference),
+        "numerator": float(numerator), "denominator": float(denominator), "months": int(n_months),
+    }
+
+
+def _history_outliers(mo: _Month) -> list[dict]:
+    cfg, out = mo.cfg, []
+    hist = mo.slab[-1 - cfg.history_months:-1]
+    x = mo.x
+    med, mad, n = _robust(hist, np.fmax(0.02 * np.abs(np.nanmedian(hist, axis=0)) if hist.size else 1.0, 1.0))
+    same_month = mo.slab[-13] if mo.slab.shape[0] >= 13 else np.full_like(x, np.nan)
+    with np.errstate(all="ignore"):
+        z = _MAD_SCALE * (x - med) / mad
+        rel = (x - med) / med
+        rel_year = np.where(same_month > 0, x / same_month - 1, np.inf)
+    fire = (mo.keep[:, None] & mo.flow[None, :] & (n >= cfg.history_min_months) & (np.fmax(x, med) >= cfg.min_value)
+            & (med > 0) & (np.abs(z) >= cfg.history_z) & (np.abs(rel) >= cfg.history_min_change)
+            & (np.abs(rel_year) >= cfg.history_min_change))
+    for u, e in zip(*np.nonzero(fire)):
+        out.append(_row(mo, u, "element", mo.elements[e], "history_outlier", z[u, e], x[u, e], med[u, e],
+                        reference=same_month[u, e], n_months=n[u, e]))
+    # Rates: the same test in points.
+    rh = mo.rates[-1 - cfg.history_months:-1]
+    r = mo.rates[-1]
+    rmed, rmad, rn = _robust(rh, 0.005)
+    ryear = mo.rates[-13] if mo.rates.shape[0] >= 13 else np.full_like(r, np.nan)
+    with np.errstate(all="ignore"):
+        rz = _MAD_SCALE * (r - rmed) / rmad
+        ry = np.where(np.isnan(ryear), np.inf, np.abs(r - ryear))
+    small = mo.den[-1] < cfg.min_value
+    fire = (mo.keep[:, None] & ~small & (rn >= cfg.history_min_months) & (np.abs(rz) >= cfg.history_z)
+            & (np.abs(r - rmed) * 100 >= cfg.rate_min_pp) & (ry * 100 >= cfg.rate_min_pp))
+    for u, i in zip(*np.nonzero(fire)):
+        out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "history_outlier", rz[u, i], r[u, i],
+                        rmed[u, i], reference=ryear[u, i], numerator=mo.num[-1, u, i], denominator=mo.den[-1, u, i],
+                        n_months=rn[u, i]))
+    return out
+
+
+def _peer_outliers(mo: _Month) -> list[dict]:
+    cfg, out = mo.cfg, []
+    r = mo.rates[-1]
+    ok = mo.peer_mask[:, None] & (mo.den[-1] >= cfg.min_value) & ~np.isnan(r)
+    for g in np.unique(mo.group[mo.keep]):
+        members = mo.group == g
+        for i in range(r.shape[1]):
+            sel = members & ok[:, i]
+            if sel.sum() < 5:
+                continue
+            vals = r[sel, i]
+            med = np.median(vals)
+            mad = max(np.median(np.abs(vals - med)), 0.005)
+            z = _MAD_SCALE * (r[:, i] - med) / mad
+            fire = sel & mo.keep & (z >= cfg.peer_z) & ((r[:, i] - med) * 100 >= cfg.rate_min_pp)
+            for u in np.flatnonzero(fire):
+                out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "peer_outlier", z[u], r[u, i], med,
+                                numerator=mo.num[-1, u, i], denominator=mo.den[-1, u, i]))
+    return out
+
+
+def _targets(mo: _Month) -> np.ndarray:
+    """(n_u, n_i) the target each unit has this year (its own row over the province's), NaN when none."""
+    cube, t = mo.cube, mo.inputs.targets
+    year = months.year_of(mo.m)
+    out = np.full((cube.n_units, len(cube.indicator_codes)), np.nan)
+    if t is None or t.empty:
+        return out
+    t = t[t["year"].astype(int) == int(year)]
+    uindex = cube.unit_index()
+    for i, code in enumerate(cube.indicator_codes):
+        rows = t[t["indicator_code"] == code]
+        if rows.empty:
+            continue
+        by_unit = dict(zip(rows["unit_code"].astype(str), rows["value"].astype(float)))
+        prov = np.array([by_unit.get(p, np.nan) for p in cube.unit_province])
+        own = np.array([by_unit.get(c, np.nan) for c in uindex])
+        out[:, i] = np.where(np.isnan(own), prov, own)
+    return out
+
+
+def _pinned(mo: _Month) -> list[dict]:
+    cfg, out = mo.cfg, []
+    num, den = mo.num, mo.den
+    target = _targets(mo)
+    with np.errstate(all="ignore"):
+        at_full = (den > 0) & (num == den)
+        at_target = (den > 0) & ~np.isnan(target)[None] & (np.abs(num - np.round(target[None] * den)) < 0.5) & (target[None] < 1)
+    pinned = at_full | at_target
+    # Streak of pinned months ending at the month asked, and whether the denominator moved during it.
+    streak = np.zeros(pinned.shape[1:], dtype=int)
+    alive = np.ones(pinned.shape[1:], dtype=bool)
+    for k in range(pinned.shape[0] - 1, -1, -1):
+        alive &= pinned[k]
+        streak += alive
+    n_i = pinned.shape[2]
+    for u, i in zip(*np.nonzero(mo.keep[:, None] & (streak >= 1) & (den[-1] >= cfg.exact_min_value))):
+        s = int(streak[u, i])
+        dens = den[-s:, u, i]
+        kind = "full" if at_full[-1, u, i] else "target"
+        level = 1.0 if kind == "full" else target[u, i]
+        if s >= cfg.pinned_months and len(np.unique(dens)) > 1:
+            out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "pinned_rate", s, mo.rates[-1, u, i], level,
+                            numerator=num[-1, u, i], denominator=den[-1, u, i], n_months=s))
+        elif s == 1 and not np.isnan(mo.rates[-2, u, i]) and (level - mo.rates[-2, u, i]) * 100 >= cfg.jump_pp:
+            out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "jump_to_target",
+                            (level - mo.rates[-2, u, i]) * 100, mo.rates[-1, u, i], level, reference=mo.rates[-2, u, i],
+                            numerator=num[-1, u, i], denominator=den[-1, u, i], n_months=1))
+    del n_i
+    return out
+
+
+def _copy_forward(mo: _Month) -> list[dict]:
+    cfg, out = mo.cfg, []
+    s = mo.slab
+    same = np.ones(s.shape[1:], dtype=int)
+    alive = np.ones(s.shape[1:], dtype=bool)
+    for k in range(s.shape[0] - 2, -1, -1):
+        alive &= s[k] == s[-1]
+        same += alive
+    fire = mo.keep[:, None] & mo.flow[None, :] & (s[-1] >= cfg.exact_min_value) & (same >= cfg.copy_months)
+    for u, e in zip(*np.nonzero(fire)):
+        out.append(_row(mo, u, "element", mo.elements[e], "copy_forward", same[u, e], s[-1, u, e], np.nan,
+                        n_months=same[u, e]))
+    return out
+
+
+def _round(mo: _Month) -> list[dict]:
+    cfg, out = mo.cfg, []
+    x = mo.x
+    base = cfg.round_base
+    with np.errstate(invalid="ignore"):
+        is_round = mo.flow[None, :] & (x >= base) & (np.fmod(x, base) == 0)
+    count = is_round.sum(axis=1)
+    figures = (mo.flow[None, :] & (x >= base)).sum(axis=1)
+    for u in np.flatnonzero(mo.keep & (count >= cfg.round_min_figures)):
+        out.append(_row(mo, u, "return", "*", "round_figures", count[u], count[u], figures[u]))
+    return out
+
+
+def _stocks(mo: _Month) -> list[dict]:
+    cfg, out = mo.cfg, []
+    x, prev = mo.slab[-1], mo.slab[-2]
+    for e, code in enumerate(mo.elements):
+        if mo.kinds[code] != "stock":
+            continue
+        fire = mo.keep & (prev[:, e] > x[:, e])
+        for u in np.flatnonzero(fire):
+            out.append(_row(mo, u, "element", code, "stock_fall", prev[u, e] - x[u, e], x[u, e], prev[u, e]))
+    for stock, bound in STOCK_BOUNDS:
+        if stock not in mo.e_index or bound not in mo.e_index:
+            continue
+        s, b = mo.e_index[stock], mo.e_index[bound]
+        increase = x[:, s] - prev[:, s]
+        room = x[:, b] - prev[:, s]
+        with np.errstate(all="ignore"):
+            share = np.where(room > 0, increase / room, np.inf)
+        fire = mo.keep & (increase >= cfg.min_value) & (share > cfg.stock_gap_share)
+        for u in np.flatnonzero(fire):
+            out.append(_row(mo, u, "element", stock, "stock_jump", share[u] if np.isfinite(share[u]) else 1.0,
+                            x[u, s], prev[u, s], reference=x[u, b], numerator=increase[u], denominator=room[u]))
+    return out
+
+
+def _last_digits(mo: _Month) -> list[dict]:
+    cfg, out = mo.cfg, []
+    window = mo.slab[-12:][:, :, mo.flow]  # (12, n_u, n_flow)
+    ok = window >= 100
+    digits = np.where(ok, np.fmod(np.nan_to_num(window), 10), -1).astype(int)
+    counts = np.stack([(digits == d).sum(axis=(0, 2)) for d in range(10)], axis=1)  # (n_u, 10)
+    n = counts.sum(axis=1)
+    with np.errstate(all="ignore"):
+        expected = n / 10.0
+        chi2 = ((counts - expected[:, None]) ** 2 / expected[:, None]).sum(axis=1)
+    for u in np.flatnonzero(mo.keep & (n >= cfg.digits_min_figures) & (chi2 >= cfg.digits_chi2)):
+        out.append(_row(mo, u, "return", "*", "last_digits", chi2[u], chi2[u], cfg.digits_chi2, n_months=12,
+                        reference=int(np.argmax(counts[u]))))
+    return out
+
+
+def _late_revisions(mo: _Month, revisions: pd.DataFrame | None) -> list[dict]:
+    """Values replaced by a submission received after the deadline, when the old figures gave the unit a
+    different rank (by `revision_rank_shift` places) or a different met / not met on a rate."""
+    cfg, out = mo.cfg, []
+    if revisions is None or revisions.empty:
+        return out
+    rv = revisions[(revisions["period"] == mo.period)]
+    if rv.empty:
+        return out
+    due = periods_mod.due_date(mo.period, cfg.deadline_day)
+    zone = dt.timezone(dt.timedelta(hours=cfg.timezone_offset_hours))
+    late_after = dt.datetime.combine(due + dt.timedelta(days=1), dt.time(0), zone)
+    rv = rv[pd.to_datetime(rv["replaced_at"], utc=True) >= pd.Timestamp(late_after)]
+    if rv.empty:
+        return out
+    uindex = mo.cube.unit_index()
+    target = _targets(mo)
+    # The earliest old value of each element is what stood at the deadline.
+    first = rv.sort_values("replaced_at").drop_duplicates(["unit_code", "element_code"], keep="first")
+    for code, rows in first.groupby("unit_code"):
+        u = uindex.get_indexer([code])[0]
+        if u < 0 or not mo.keep[u]:
+            continue
+        old = mo.x[u].copy()
+        for e_code, value in zip(rows["element_code"], rows["old_value"]):
+            if e_code in mo.e_index:
+                old[mo.e_index[e_code]] = float(value)
+        peers = mo.peer_mask & (mo.group == mo.group[u])
+        for i, ind in enumerate(mo.cube.indicator_codes):
+            n_e, d_e = mo.cube.numerator[i], mo.cube.denominator[i]
+            if old[d_e] <= 0 or mo.den[-1, u, i] <= 0:
+                continue
+            r_old, r_new = old[n_e] / old[d_e], mo.rates[-1, u, i]
+            if r_old == r_new:
+                continue
+            others = mo.rates[-1, peers & (np.arange(len(peers)) != u), i]
+            others = others[~np.isnan(others)]
+            rank_old, rank_new = 1 + int((others > r_old).sum()), 1 + int((others > r_new).sum())
+            tg = target[u, i]
+            status_changed = not np.isnan(tg) and (r_old >= tg) != (r_new >= tg)
+            if abs(rank_new - rank_old) >= cfg.revision_rank_shift or status_changed:
+                out.append(_row(mo, u, "indicator", ind, "late_revision", abs(rank_new - rank_old), r_new, r_old,
+                                reference=rank_old, numerator=mo.num[-1, u, i], denominator=mo.den[-1, u, i]))
+    return out
+
+
+def _impact(mo: _Month, frame: pd.DataFrame) -> pd.DataFrame:
+    """What each signal would change if its figure were wrong (see the module's doc)."""
+    cube = mo.cube
+    uindex = cube.unit_index()
+    i_index = {c: i for i, c in enumerate(cube.indicator_codes)}
+    uses: dict[str, list[int]] = {}
+    for i in range(len(cube.indicator_codes)):
+        uses.setdefault(cube.elements[cube.numerator[i]], []).append(i)
+        uses.setdefault(cube.elements[cube.denominator[i]], []).append(i)
+    x = mo.x
+    r = mo.rates[-1]
+    results = {k: [] for k in ("impact_indicator", "impact_pp", "rank", "rank_if_wrong", "rank_shift", "peers")}
+    peer_cache: dict[tuple[str, int], tuple[np.ndarray, float, float, float]] = {}
+
+    def peer_stats(g: str, i: int):
+        if (g, i) not in peer_cache:
+            sel = mo.peer_mask & (mo.group == g) & (mo.den[-1, :, i] > 0)
+            num_t, den_t = np.nansum(mo.num[-1, sel, i]), np.nansum(mo.den[-1, sel, i])
+            vals = r[sel, i]
+            peer_cache[(g, i)] = (sel, num_t, den_t, float(np.median(vals)) if len(vals) else np.nan)
+        return peer_cache[(g, i)]
+
+    for row in frame.itertuples(index=False):
+        u = uindex.get_indexer([row.unit_code])[0]
+        g = mo.group[u]
+        if row.subject_kind == "element":
+            inds = uses.get(row.subject, [])
+        elif row.subject_kind == "indicator":
+            inds = [i_index[row.subject]]
+        else:
+            inds = []
+        best = (None, 0.0, np.nan, np.nan, 0, 0)
+        best_priority = -1.0
+        for i in inds:
+            sel, num_t, den_t, peer_med = peer_stats(g, i)
+            num_u, den_u = x[u, cube.numerator[i]], x[u, cube.denominator[i]]
+            if np.isnan(num_u) or np.isnan(den_u) or den_t <= 0 or den_u <= 0:
+                continue
+            if row.subject_kind == "element" and not np.isnan(row.expected):
+                e = mo.e_index[row.subject]
+                num_w = row.expected if cube.numerator[i] == e else num_u
+                den_w = row.expected if cube.denominator[i] == e else den_u
+                num_w = min(num_w, den_w)
+            else:
+                if np.isnan(peer_med):
+                    continue
+                num_w, den_w = peer_med * den_u, den_u
+            new_num, new_den = num_t - num_u + num_w, den_t - den_u + den_w
+            if new_den <= 0 or den_w <= 0:
+                continue
+            impact = abs(new_num / new_den - num_t / den_t) * 100
+            others = r[sel & (np.arange(len(sel)) != u), i]
+            rank_now = 1 + int((others > r[u, i]).sum())
+            rank_wrong = 1 + int((others > num_w / den_w).sum())
+            shift = abs(rank_now - rank_wrong)
+            priority = impact + mo.cfg.rank_weight_pp * shift
+            if priority > best_priority:
+                best_priority = priority
+                best = (cube.indicator_codes[i], impact, rank_now, rank_wrong, shift, int(sel.sum()))
+        for key, value in zip(results, best):
+            results[key].append(value)
+    out = frame.copy()
+    for key, values in results.items():
+        out[key] = values
+    out["priority"] = out["impact_pp"].astype(float) + mo.cfg.rank_weight_pp * out["rank_shift"].astype(float)
+    return out
+
+
+def signals(inputs: Inputs, period: str, *, unit: str | None = None, revisions: pd.DataFrame | None = None,
+            config: AnomalyConfig | None = None) -> pd.DataFrame:
+    """Every signal of `period` ("YYYY-MM") for the units that reported it (or `unit` only), ranked by
+    priority (strong signals first), with the lineage of the figure (`submission_id`) and `value_key`,
+    the figures the signal concerns as text (a verification holds while they stay the same).
+    `revisions`: the value revisions of the month (storage.frames.load_revisions) for `late_revision`."""
+    cfg = config or AnomalyConfig.from_settings(inputs.settings)
+    cube = inputs.cube
+    if cube.data.shape[0] == 0:
+        return _empty()
+    mo = _Month(inputs, period, cfg, unit)
+    if not mo.keep.any():
+        return _empty()
+    rows = (_history_outliers(mo) + _peer_outliers(mo) + _pinned(mo) + _copy_forward(mo) + _round(mo) + _stocks(mo)
+            + _last_digits(mo) + _late_revisions(mo, revisions))
+    if not rows:
+        return _empty()
+    frame = pd.DataFrame(rows)
+    frame = _impact(mo, frame)
+    frame["submission_id"] = _lineage(inputs, mo, frame)
+    frame["value_key"] = _value_keys(mo, frame)
+    order = {s: k for k, s in enumerate(SIGNALS)}
+    frame["_weak"] = frame["strength"] == "weak"
+    frame["_order"] = frame["signal"].map(order)
+    frame = frame.sort_values(["_weak", "priority", "score", "_order", "unit_code", "subject"],
+                              ascending=[True, False, False, True, True, True], kind="stable")
+    return frame.drop(columns=["_weak", "_order"]).reset_index(drop=True)[COLUMNS]
+
+
+def _lineage(inputs: Inputs, mo: _Month, frame: pd.DataFrame) -> list:
+    """The submission each signalled figure came from (for a rate, its numerator's)."""
+    v = inputs.values
+    if "submission_id" not in v.columns:
+        return [None] * len(frame)
+    sub = v[(v["period"] == mo.period) & v["unit_code"].isin(set(frame["unit_code"]))]
+    by_cell = {(a, b): int(c) for a, b, c in zip(sub["unit_code"], sub["element_code"], sub["submission_id"])}
+    by_unit = sub.groupby("unit_code")["submission_id"].max().astype(int).to_dict()
+    reg = {i.code: i for i in inputs.registry.indicators}
+    out = []
+    for row in frame.itertuples(index=False):
+        element = row.subject if row.subject_kind == "element" else reg[row.subject].numerator if row.subject_kind == "indicator" else None
+        out.append(by_cell.get((row.unit_code, element), by_unit.get(row.unit_code)))
+    return out
+
+
+def _value_keys(mo: _Month, frame: pd.DataFrame) -> list[str]:
+    """The figures a signal concerns, as text: the element's value; a rate's numerator/denominator; every
+    flow figure of a return. A verification of a signal stands while its key is unchanged."""
+    uindex = mo.cube.unit_index()
+    i_index = {c: i for i, c in enumerate(mo.cube.indicator_codes)}
+    out = []
+    for row in frame.itertuples(index=False):
+        u = uindex.get_indexer([row.unit_code])[0]
+        x = mo.x[u]
+        if row.subject_kind == "element":
+            out.append(_int_text(x[mo.e_index[row.subject]]))
+        elif row.subject_kind == "indicator":
+            i = i_index[row.subject]
+            out.append(f"{_int_text(x[mo.cube.numerator[i]])}/{_int_text(x[mo.cube.denominator[i]])}")
+        else:
+            out.append(",".join(_int_text(v) for v in x[mo.flow]))
+    return out
+
+
+def _int_text(v: float) -> str:
+    return "" if np.isnan(v) else str(int(v))
+
+
+def settle(signals_frame: pd.DataFrame, verifications: pd.DataFrame) -> pd.DataFrame:
+    """`signals_frame` without the signals verified as correct for the same figures: a verification
+    (latest status `verified` per unit, month, subject and signal) stands while `value_key` is unchanged."""
+    if signals_frame.empty or verifications is None or verifications.empty:
+        return signals_frame
+    latest = verifications.drop_duplicates(["unit_code", "period", "subject", "signal"], keep="last")
+    ok = latest[latest["status"] == "verified"]
+    keys = set(zip(ok["unit_code"], ok["period"], ok["subject"], ok["signal"], ok["value_key"]))
+    mask = [(a, b, c, d, e) not in keys for a, b, c, d, e in zip(
+        signals_frame["unit_code"], signals_frame["period"], signals_frame["subject"], signals_frame["signal"],
+        signals_frame["value_key"])]
+    return signals_frame[mask].reset_index(drop=True)
+
+
+def signal_share(signals_frame: pd.DataFrame, inputs: Inputs, period: str) -> tuple[int, int]:
+    """(unit-months with at least one signal, unit-months reported) for `period`."""
+    cube = inputs.cube
+    row = months.index(period) - cube.month0
+    if not (0 <= row < cube.reported.shape[0]):
+        return 0, 0
+    reported = cube.reported[row] & np.isin(cube.unit_level, ("district", "commune", "department"))
+    flagged = signals_frame.loc[signals_frame["period"] == period, "unit_code"].nunique() if len(signals_frame) else 0
+    return int(flagged), int(reported.sum())
