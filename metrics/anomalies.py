@@ -175,7 +175,9 @@ def _history_outliers(mo: _Month) -> list[dict]:
     cfg, out = mo.cfg, []
     hist = mo.slab[-1 - cfg.history_months:-1]
     x = mo.x
-    med, mad, n = _robust(hist, np.fmax(0.02 * np.abs(np.nanmedian(hist, axis=0)) if hist.size else 1.0, 1.0))
+    with _quiet():
+        floor = np.fmax(0.02 * np.abs(np.nanmedian(hist, axis=0)), 1.0)
+    med, mad, n = _robust(hist, np.nan_to_num(floor, nan=1.0))
     same_month = mo.slab[-13] if mo.slab.shape[0] >= 13 else np.full_like(x, np.nan)
     with np.errstate(all="ignore"):
         z = _MAD_SCALE * (x - med) / mad

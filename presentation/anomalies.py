@@ -46,11 +46,11 @@ def sentence(row, registry: Registry, lang: str, config: AnomalyConfig | None = 
         up = row.value > row.expected
         if row.subject_kind == "element":
             return i18n.t(key + ("history_up" if up else "history_down"), lang, subject=subject, value=integer(row.value, lang),
-                          change=_relative(row.value, row.expected, lang), months=cfg.history_months,
+                          change=_relative(row.value, row.expected, lang), months=int(row.months),
                           expected=integer(round(row.expected), lang))
         return i18n.t(key + ("history_rate_up" if up else "history_rate_down"), lang, subject=subject, value=pct(row.value, lang),
                       expected=pct(row.expected, lang), points=points(abs(row.value - row.expected) * 100, lang),
-                      months=cfg.history_months)
+                      months=int(row.months))
     if s == "peer_outlier":
         return i18n.t(key + "peer_outlier", lang, subject=subject, value=pct(row.value, lang), expected=pct(row.expected, lang),
                       points=points((row.value - row.expected) * 100, lang))
