@@ -126,3 +126,90 @@ def under_verification(verifications: pd.DataFrame) -> pd.DataFrame:
     if verifications.empty:
         return verifications
     return verifications[verifications["status"].isin(UNDER_VERIFICATION)].reset_index(drop=True)
+
+
+# --- said to the submitter before Confirm (issue 19) -----------------------------------------------------
+
+UPLOAD_CODES = {
+    "history_outlier": "anomaly_history", "copy_forward": "anomaly_copy_forward", "pinned_rate": "anomaly_pinned_rate",
+    "jump_to_target": "anomaly_jump_to_target", "stock_jump": "anomaly_stock_jump",
+}
+
+
+def upload_warnings(engine: Engine, outcome) -> list:
+    """The strongest signals (metrics.anomalies.UPLOAD_SIGNALS) of an accepted file's figures against the
+    unit's own history in the database, as loader warnings (never refusals). An element's warning is located
+    at the element, a rate's at its numerator."""
+    import metrics
+    from loaders.problems import Problem, Text
+    from metrics import anomalies
+    from storage import frames
+
+    held = outcome.submission
+    if held is None or not held.values:
+        return []
+    new = pd.DataFrame([(v.unit_code, v.period, v.element_code, int(v.value)) for v in held.values],
+                       columns=["unit_code", "period", "element_code", "value"])
+    pairs = sorted(set(zip(new["unit_code"], new["period"])))
+    units = sorted({u for u, _ in pairs})
+    first = periods.add(min(p for _, p in pairs), -(anomalies.AnomalyConfig().history_months + 1))
+    last = max(p for _, p in pairs)
+    old = frames.load_values(engine, unit_codes=units, first=first, last=last)[["unit_code", "period", "element_code", "value"]]
+    keys = set(pairs)
+    old = old[[(u, p) not in keys for u, p in zip(old["unit_code"], old["period"])]]
+    values = pd.concat([old, new], ignore_index=True)
+    all_units = frames.load_units(engine)
+    registry = frames.load_registry(engine)
+    inputs = metrics.Inputs(units=all_units, values=values, registry=registry, targets=frames.load_targets(engine),
+                            settings=frames.settings(engine))
+    config = anomalies.AnomalyConfig.from_settings(inputs.settings)
+    names = all_units.set_index("code")
+    indicators = registry.indicator_by_code
+    out = []
+    for unit, period in pairs:
+        found = anomalies.signals(inputs, period, unit=unit, config=config)
+        found = found[found["signal"].isin(anomalies.UPLOAD_SIGNALS)]
+        for row in found.itertuples(index=False):
+            out.append(_upload_problem(row, outcome.name, names, registry, indicators, Problem, Text))
+    return out
+
+
+def _upload_problem(row, file: str, names: pd.DataFrame, registry, indicators, Problem, Text):
+    from i18n import fmt_pct
+
+    def pct(x, digits=2):
+        return Text(fmt_pct(float(x), "vi", digits), fmt_pct(float(x), "en", digits))
+
+    def element(code):
+        e = registry.element_by_code.get(code)
+        return Text(e.name_vi, e.name_en) if e else Text(code, code)
+
+    unit = Text(f"{names.at[row.unit_code, 'name_vi']} ({row.unit_code})", f"{names.at[row.unit_code, 'name_en']} ({row.unit_code})") \
+        if row.unit_code in names.index else Text(row.unit_code, row.unit_code)
+    params: dict = {"unit": unit}
+    cell_element = row.subject
+    if row.subject_kind == "indicator":
+        ind = indicators[row.subject]
+        cell_element = ind.numerator
+        params.update(indicator=Text(ind.name_vi, ind.name_en), level=pct(row.expected, 0), months=int(row.months))
+        if row.signal == "jump_to_target":
+            params["reference"] = pct(row.reference)
+        if row.signal == "history_outlier":  # a rate against its history: in points
+            code = "anomaly_history"
+            params.update(element=Text(ind.name_vi, ind.name_en), value=pct(row.value), expected=pct(row.expected),
+                          direction=Text("cao hơn" if row.value > row.expected else "thấp hơn",
+                                         "above" if row.value > row.expected else "below"),
+                          change=Text(f"{abs(row.value - row.expected) * 100:.2f} điểm %".replace(".", ","),
+                                      f"{abs(row.value - row.expected) * 100:.2f} pp"))
+            return Problem(code, file, unit=row.unit_code, element=cell_element, period=row.period, params=params)
+    else:
+        params.update(element=element(row.subject), value=int(row.value), months=int(row.months))
+        if row.signal == "history_outlier":
+            up = row.value > row.expected
+            params.update(expected=int(round(row.expected)), change=pct(abs(row.value / row.expected - 1), 0),
+                          direction=Text("tăng" if up else "giảm", "up" if up else "down"))
+        if row.signal == "copy_forward":
+            params["months"] = int(row.months) - 1
+        if row.signal == "stock_jump":
+            params.update(increase=int(row.numerator), share=pct(min(row.score, 1.0), 0), room=int(max(row.denominator, 0)))
+    return Problem(UPLOAD_CODES[row.signal], file, unit=row.unit_code, element=cell_element, period=row.period, params=params)

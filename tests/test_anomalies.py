@@ -430,3 +430,41 @@ def test_the_cli_lists_the_sample_s_signals_as_strict_json(sample_url):
     assert one.returncode == 0 and "tăng" in one.stdout
     bad = run("--period", "2026-13")
     assert bad.returncode == 1 and bad.stderr
+
+
+# --- at upload time: warnings before Confirm, never refusals ---------------------------------------------------
+
+
+def test_an_upload_far_from_the_unit_s_history_is_warned_of_before_confirm_and_still_accepted(engine):
+    from services import submissions
+    from storage.submissions import SubmissionIn, ValueIn, record_submission
+
+    unit = "16681"
+    history = periods.span("2025-09", "2026-08")
+    for k, period in enumerate(history):
+        received = 1000 + 10 * (k % 4)
+        values = [ValueIn(unit, period, "dossiers_received", received), ValueIn(unit, period, "dossiers_received_online", 800),
+                  ValueIn(unit, period, "social_beneficiaries", 1500), ValueIn(unit, period, "social_paid_noncash", 1400 + k)]
+        record_submission(engine, SubmissionIn("locality", f"h{period}.csv", f"{period}".encode(), "someone", values,
+                                               received_at=dt.datetime(2026, 1, 1, tzinfo=UTC) + dt.timedelta(days=k)))
+
+    def upload(received):
+        rows = [("dossiers_received", received), ("dossiers_received_online", 800), ("social_beneficiaries", 1500),
+                ("social_paid_noncash", 1500)]
+        text = "unit_code,period,element,value\n" + "".join(f"{unit},2026-09,{e},{v}\n" for e, v in rows)
+        return submissions.check_upload(engine, actor("admin"), [(f"{unit}_{received}.csv", text.encode())], now=NOW)
+
+    report = upload(3400)
+    outcome = report.files[0]
+    assert outcome.status == "accepted"
+    by_code = {(p.code, p.element): p for p in outcome.warnings}
+    assert ("anomaly_copy_forward", "social_beneficiaries") in by_code
+    inflated = by_code[("anomaly_history", "dossiers_received")]
+    words = inflated.message("vi")
+    assert "'Tổng số hồ sơ TTHC tiếp nhận' là 3.400, tăng 235%" in words and "so với trung vị 12 tháng trước (1.015)" in words
+    assert " up " in inflated.message("en") and inflated.hint("vi").startswith("Kiểm tra lại")
+    # ... and the online rate it drags down, located at its numerator
+    assert "thấp hơn" in by_code[("anomaly_history", "dossiers_received_online")].message("vi")
+    # The near-miss: an ordinary month says nothing of history.
+    ordinary = upload(1030).files[0]
+    assert "anomaly_history" not in {p.code for p in ordinary.warnings} and ordinary.status == "accepted"
