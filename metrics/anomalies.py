@@ -6,7 +6,8 @@ Signals (`SIGNALS`, in the order a list is shown when they weigh the same):
                     the last `anomaly_history_months`) and a large relative difference (rates: points),
                     also against the same month a year earlier when held (Tết, the school summer);
   `peer_outlier`    a rate far above its peers (same level, same province) that month (robust z and points);
-  `pinned_rate`     a rate at exactly 100 % or exactly its target for months while its denominator moves;
+  `pinned_rate`     a rate of flows at exactly 100 % or exactly its target for months while its denominator
+                    moves (a cumulative rate that reached 100 % stays there by nature);
   `jump_to_target`  a rate that jumps to exactly 100 % or its target from well below;
   `copy_forward`    a flow figure repeated unchanged month after month;
   `round_figures`   several round figures (multiples of `anomaly_round_base`) in one return;
@@ -96,27 +97,24 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
 
 
-def _robust(history: np.ndarray, floor: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median, MAD (floored) and the count of known months along axis 0."""
-    with np.errstate(all="ignore"), _quiet():
-        med = np.nanmedian(history, axis=0)
-        mad = np.nanmedian(np.abs(history - med[None]), axis=0)
-    n = (~np.isnan(history)).sum(axis=0)
-    return med, np.fmax(mad, floor), n
+def _nanmedian(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The median along axis 0 ignoring NaN (NaN where all are), and the count of known values: one sort
+    (NaN sorts last), then the middle of the known ones; numpy's nanmedian is several times slower."""
+    ordered = np.sort(a, axis=0)
+    n = (~np.isnan(a)).sum(axis=0)
+    lo = np.clip((n - 1) // 2, 0, None)[None]
+    hi = np.clip(n // 2, 0, None)[None]
+    med = (np.take_along_axis(ordered, lo, 0)[0] + np.take_along_axis(ordered, hi, 0)[0]) / 2
+    return np.where(n > 0, med, np.nan), n
 
 
-class _quiet:
-    """nanmedian of an all-NaN slice warns; an empty history is normal here."""
-
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._w.__exit__(*exc)
+def _robust(history: np.ndarray, floor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, MAD (floored; `floor` may be a function of the median) and the count of known months along axis 0."""
+    med, n = _nanmedian(history)
+    mad, _ = _nanmedian(np.abs(history - med[None]))
+    floor = floor(med) if callable(floor) else floor
+    with np.errstate(invalid="ignore"):
+        return med, np.fmax(mad, floor), n
 
 
 class _Month:
@@ -147,12 +145,18 @@ class _Month:
         self.flow = np.array([self.kinds[e] == "flow" for e in cube.elements])
         self.elements = cube.elements
         self.e_index = {e: i for i, e in enumerate(cube.elements)}
+        self.u_index = {c: i for i, c in enumerate(cube.unit_codes)}
         num = slab[:, :, cube.numerator]
         den = slab[:, :, cube.denominator]
         with np.errstate(all="ignore"):
             self.rates = np.where(den > 0, num / den, np.nan)  # (h + 1, n_u, n_i)
         self.num, self.den = num, den
         self.group = np.array([f"{p}|{lv}" for p, lv in zip(cube.unit_province, cube.unit_level)], dtype=object)
+        # Peer groups as integers, and each group's members (units of a level in a province).
+        self.gid, _ = pd.factorize(self.group)
+        order = np.argsort(self.gid, kind="stable")
+        bounds = np.flatnonzero(np.diff(self.gid[order])) + 1
+        self.members = {int(self.gid[chunk[0]]): chunk for chunk in np.split(order, bounds) if len(chunk)}
 
     @property
     def x(self) -> np.ndarray:
@@ -175,9 +179,7 @@ def _history_outliers(mo: _Month) -> list[dict]:
     cfg, out = mo.cfg, []
     hist = mo.slab[-1 - cfg.history_months:-1]
     x = mo.x
-    with _quiet():
-        floor = np.fmax(0.02 * np.abs(np.nanmedian(hist, axis=0)), 1.0)
-    med, mad, n = _robust(hist, np.nan_to_num(floor, nan=1.0))
+    med, mad, n = _robust(hist, lambda m: np.fmax(np.nan_to_num(0.02 * np.abs(m), nan=1.0), 1.0))
     same_month = mo.slab[-13] if mo.slab.shape[0] >= 13 else np.full_like(x, np.nan)
     with np.errstate(all="ignore"):
         z = _MAD_SCALE * (x - med) / mad
@@ -211,19 +213,20 @@ def _peer_outliers(mo: _Month) -> list[dict]:
     cfg, out = mo.cfg, []
     r = mo.rates[-1]
     ok = mo.peer_mask[:, None] & (mo.den[-1] >= cfg.min_value) & ~np.isnan(r)
-    for g in np.unique(mo.group[mo.keep]):
-        members = mo.group == g
+    for g in np.unique(mo.gid[mo.keep]):
+        idx = mo.members[int(g)]
         for i in range(r.shape[1]):
-            sel = members & ok[:, i]
-            if sel.sum() < 5:
+            sel = idx[ok[idx, i]]
+            if len(sel) < 5:
                 continue
             vals = r[sel, i]
             med = np.median(vals)
             mad = max(np.median(np.abs(vals - med)), 0.005)
-            z = _MAD_SCALE * (r[:, i] - med) / mad
-            fire = sel & mo.keep & (z >= cfg.peer_z) & ((r[:, i] - med) * 100 >= cfg.rate_min_pp)
-            for u in np.flatnonzero(fire):
-                out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "peer_outlier", z[u], r[u, i], med,
+            z = _MAD_SCALE * (vals - med) / mad
+            fire = mo.keep[sel] & (z >= cfg.peer_z) & ((vals - med) * 100 >= cfg.rate_min_pp)
+            for k in np.flatnonzero(fire):
+                u = sel[k]
+                out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "peer_outlier", z[k], r[u, i], med,
                                 numerator=mo.num[-1, u, i], denominator=mo.den[-1, u, i]))
     return out
 
@@ -231,21 +234,18 @@ def _peer_outliers(mo: _Month) -> list[dict]:
 def _targets(mo: _Month) -> np.ndarray:
     """(n_u, n_i) the target each unit has this year (its own row over the province's), NaN when none."""
     cube, t = mo.cube, mo.inputs.targets
-    year = months.year_of(mo.m)
     out = np.full((cube.n_units, len(cube.indicator_codes)), np.nan)
     if t is None or t.empty:
         return out
-    t = t[t["year"].astype(int) == int(year)]
-    uindex = cube.unit_index()
-    for i, code in enumerate(cube.indicator_codes):
-        rows = t[t["indicator_code"] == code]
-        if rows.empty:
-            continue
-        by_unit = dict(zip(rows["unit_code"].astype(str), rows["value"].astype(float)))
-        prov = np.array([by_unit.get(p, np.nan) for p in cube.unit_province])
-        own = np.array([by_unit.get(c, np.nan) for c in uindex])
-        out[:, i] = np.where(np.isnan(own), prov, own)
-    return out
+    t = t[t["year"].astype(int) == int(months.year_of(mo.m))]
+    if t.empty:
+        return out
+    table = t.pivot_table(index="unit_code", columns="indicator_code", values="value", aggfunc="last")
+    table = table.reindex(columns=list(cube.indicator_codes))
+    table.index = table.index.astype(str)
+    own = table.reindex(pd.Index(cube.unit_codes, dtype=object)).to_numpy(dtype=float)
+    prov = table.reindex(pd.Index(cube.unit_province, dtype=object)).to_numpy(dtype=float)
+    return np.where(np.isnan(own), prov, own)
 
 
 def _pinned(mo: _Month) -> list[dict]:
@@ -263,7 +263,9 @@ def _pinned(mo: _Month) -> list[dict]:
         alive &= pinned[k]
         streak += alive
     n_i = pinned.shape[2]
-    for u, i in zip(*np.nonzero(mo.keep[:, None] & (streak >= 1) & (den[-1] >= cfg.exact_min_value))):
+    # A cumulative rate (ID cards over the eligible) that reached 100 % stays there by nature: flows only.
+    flow_rate = ~mo.cube.is_stock
+    for u, i in zip(*np.nonzero(mo.keep[:, None] & flow_rate[None, :] & (streak >= 1) & (den[-1] >= cfg.exact_min_value))):
         s = int(streak[u, i])
         dens = den[-s:, u, i]
         kind = "full" if at_full[-1, u, i] else "target"
@@ -333,17 +335,19 @@ def _stocks(mo: _Month) -> list[dict]:
 
 def _last_digits(mo: _Month) -> list[dict]:
     cfg, out = mo.cfg, []
-    window = mo.slab[-12:][:, :, mo.flow]  # (12, n_u, n_flow)
+    window = mo.slab[-12:][:, mo.keep][:, :, mo.flow]  # (12, kept units, n_flow)
+    kept = np.flatnonzero(mo.keep)
     ok = window >= 100
-    digits = np.where(ok, np.fmod(np.nan_to_num(window), 10), -1).astype(int)
-    counts = np.stack([(digits == d).sum(axis=(0, 2)) for d in range(10)], axis=1)  # (n_u, 10)
+    digits = np.fmod(window[ok], 10).astype(np.int64)
+    unit = np.broadcast_to(np.arange(len(kept))[None, :, None], window.shape)[ok]
+    counts = np.bincount(unit * 10 + digits, minlength=len(kept) * 10).reshape(len(kept), 10)
     n = counts.sum(axis=1)
     with np.errstate(all="ignore"):
         expected = n / 10.0
         chi2 = ((counts - expected[:, None]) ** 2 / expected[:, None]).sum(axis=1)
-    for u in np.flatnonzero(mo.keep & (n >= cfg.digits_min_figures) & (chi2 >= cfg.digits_chi2)):
-        out.append(_row(mo, u, "return", "*", "last_digits", chi2[u], chi2[u], cfg.digits_chi2, n_months=12,
-                        reference=int(np.argmax(counts[u]))))
+    for k in np.flatnonzero((n >= cfg.digits_min_figures) & (chi2 >= cfg.digits_chi2)):
+        out.append(_row(mo, kept[k], "return", "*", "last_digits", chi2[k], chi2[k], cfg.digits_chi2, n_months=12,
+                        reference=int(np.argmax(counts[k]))))
     return out
 
 
@@ -362,12 +366,11 @@ def _late_revisions(mo: _Month, revisions: pd.DataFrame | None) -> list[dict]:
     rv = rv[pd.to_datetime(rv["replaced_at"], utc=True) >= pd.Timestamp(late_after)]
     if rv.empty:
         return out
-    uindex = mo.cube.unit_index()
     target = _targets(mo)
     # The earliest old value of each element is what stood at the deadline.
     first = rv.sort_values("replaced_at").drop_duplicates(["unit_code", "element_code"], keep="first")
     for code, rows in first.groupby("unit_code"):
-        u = uindex.get_indexer([code])[0]
+        u = mo.u_index.get(code, -1)
         if u < 0 or not mo.keep[u]:
             continue
         old = mo.x[u].copy()
@@ -396,7 +399,6 @@ def _late_revisions(mo: _Month, revisions: pd.DataFrame | None) -> list[dict]:
 def _impact(mo: _Month, frame: pd.DataFrame) -> pd.DataFrame:
     """What each signal would change if its figure were wrong (see the module's doc)."""
     cube = mo.cube
-    uindex = cube.unit_index()
     i_index = {c: i for i, c in enumerate(cube.indicator_codes)}
     uses: dict[str, list[int]] = {}
     for i in range(len(cube.indicator_codes)):
@@ -408,16 +410,21 @@ def _impact(mo: _Month, frame: pd.DataFrame) -> pd.DataFrame:
     peer_cache: dict[tuple[str, int], tuple[np.ndarray, float, float, float]] = {}
 
     def peer_stats(g: str, i: int):
+        """The peers' rates sorted (ascending), the group's Σnum and Σden, the peers' median rate."""
         if (g, i) not in peer_cache:
-            sel = mo.peer_mask & (mo.group == g) & (mo.den[-1, :, i] > 0)
-            num_t, den_t = np.nansum(mo.num[-1, sel, i]), np.nansum(mo.den[-1, sel, i])
-            vals = r[sel, i]
-            peer_cache[(g, i)] = (sel, num_t, den_t, float(np.median(vals)) if len(vals) else np.nan)
+            idx = mo.members[g]
+            sel = idx[mo.peer_mask[idx] & (mo.den[-1, idx, i] > 0)]
+            vals = np.sort(r[sel, i])
+            peer_cache[(g, i)] = (vals, float(np.nansum(mo.num[-1, sel, i])), float(np.nansum(mo.den[-1, sel, i])),
+                                  float(np.median(vals)) if len(vals) else np.nan)
         return peer_cache[(g, i)]
 
+    def above(vals: np.ndarray, v: float) -> int:
+        return int(len(vals) - np.searchsorted(vals, v, side="right"))
+
     for row in frame.itertuples(index=False):
-        u = uindex.get_indexer([row.unit_code])[0]
-        g = mo.group[u]
+        u = mo.u_index[row.unit_code]
+        g = int(mo.gid[u])
         if row.subject_kind == "element":
             inds = uses.get(row.subject, [])
         elif row.subject_kind == "indicator":
@@ -427,7 +434,7 @@ def _impact(mo: _Month, frame: pd.DataFrame) -> pd.DataFrame:
         best = (None, 0.0, np.nan, np.nan, 0, 0)
         best_priority = -1.0
         for i in inds:
-            sel, num_t, den_t, peer_med = peer_stats(g, i)
+            vals, num_t, den_t, peer_med = peer_stats(g, i)
             num_u, den_u = x[u, cube.numerator[i]], x[u, cube.denominator[i]]
             if np.isnan(num_u) or np.isnan(den_u) or den_t <= 0 or den_u <= 0:
                 continue
@@ -444,14 +451,14 @@ def _impact(mo: _Month, frame: pd.DataFrame) -> pd.DataFrame:
             if new_den <= 0 or den_w <= 0:
                 continue
             impact = abs(new_num / new_den - num_t / den_t) * 100
-            others = r[sel & (np.arange(len(sel)) != u), i]
-            rank_now = 1 + int((others > r[u, i]).sum())
-            rank_wrong = 1 + int((others > num_w / den_w).sum())
+            own, wrong = r[u, i], num_w / den_w
+            rank_now = 1 + above(vals, own)
+            rank_wrong = 1 + above(vals, wrong) - (1 if own > wrong else 0)
             shift = abs(rank_now - rank_wrong)
             priority = impact + mo.cfg.rank_weight_pp * shift
             if priority > best_priority:
                 best_priority = priority
-                best = (cube.indicator_codes[i], impact, rank_now, rank_wrong, shift, int(sel.sum()))
+                best = (cube.indicator_codes[i], impact, rank_now, rank_wrong, shift, len(vals))
         for key, value in zip(results, best):
             results[key].append(value)
     out = frame.copy()
@@ -495,8 +502,10 @@ def _lineage(inputs: Inputs, mo: _Month, frame: pd.DataFrame) -> list:
     v = inputs.values
     if "submission_id" not in v.columns:
         return [None] * len(frame)
-    sub = v[(v["period"] == mo.period) & v["unit_code"].isin(set(frame["unit_code"]))]
-    by_cell = {(a, b): int(c) for a, b, c in zip(sub["unit_code"], sub["element_code"], sub["submission_id"])}
+    sub = v[v["period"] == mo.period]
+    sub = sub[sub["unit_code"].isin(set(frame["unit_code"]))]
+    by_cell = dict(zip(zip(sub["unit_code"].to_numpy(dtype=object), sub["element_code"].to_numpy(dtype=object)),
+                       sub["submission_id"].to_numpy(dtype=np.int64).tolist()))
     by_unit = sub.groupby("unit_code")["submission_id"].max().astype(int).to_dict()
     reg = {i.code: i for i in inputs.registry.indicators}
     out = []
@@ -509,11 +518,10 @@ def _lineage(inputs: Inputs, mo: _Month, frame: pd.DataFrame) -> list:
 def _value_keys(mo: _Month, frame: pd.DataFrame) -> list[str]:
     """The figures a signal concerns, as text: the element's value; a rate's numerator/denominator; every
     flow figure of a return. A verification of a signal stands while its key is unchanged."""
-    uindex = mo.cube.unit_index()
     i_index = {c: i for i, c in enumerate(mo.cube.indicator_codes)}
     out = []
     for row in frame.itertuples(index=False):
-        u = uindex.get_indexer([row.unit_code])[0]
+        u = mo.u_index[row.unit_code]
         x = mo.x[u]
         if row.subject_kind == "element":
             out.append(_int_text(x[mo.e_index[row.subject]]))
