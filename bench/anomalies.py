@@ -30,6 +30,7 @@ from metrics.anomalies import signal_share, signals  # noqa: E402
 
 def run(name: str, inputs: Inputs, period: str, levels: list[str], repeat: int) -> dict:
     inputs.cube  # noqa: B018 - built once, shared by both sides (as ui/data.py shares it)
+    inputs.value_rows  # noqa: B018 - the same: each month's rows of the values, for the signals' lineage
     engine = median_seconds(lambda: [kpis(inputs, period, level=lv) for lv in levels], repeat=repeat)
     found = signals(inputs, period)
     review = median_seconds(lambda: signals(inputs, period), repeat=repeat)

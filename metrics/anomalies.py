@@ -209,25 +209,42 @@ def _history_outliers(mo: _Month) -> list[dict]:
     return out
 
 
+def _group_median(keys: np.ndarray, vals: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """The median of `vals` per integer key (NaN for a key without values) and the count per key: one
+    sort for every group at once."""
+    order = np.lexsort((vals, keys))
+    k, v = keys[order], vals[order]
+    count = np.bincount(k, minlength=n_keys)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    lo = start + np.clip((count - 1) // 2, 0, None)
+    hi = start + np.clip(count // 2, 0, None)
+    with np.errstate(invalid="ignore"):
+        med = np.where(count > 0, (v[np.minimum(lo, len(v) - 1)] + v[np.minimum(hi, len(v) - 1)]) / 2 if len(v) else np.nan,
+                       np.nan)
+    return med, count
+
+
 def _peer_outliers(mo: _Month) -> list[dict]:
+    """Rates far above the peers' median (robust z and points), per peer group and indicator at once."""
     cfg, out = mo.cfg, []
     r = mo.rates[-1]
+    n_i = r.shape[1]
     ok = mo.peer_mask[:, None] & (mo.den[-1] >= cfg.min_value) & ~np.isnan(r)
-    for g in np.unique(mo.gid[mo.keep]):
-        idx = mo.members[int(g)]
-        for i in range(r.shape[1]):
-            sel = idx[ok[idx, i]]
-            if len(sel) < 5:
-                continue
-            vals = r[sel, i]
-            med = np.median(vals)
-            mad = max(np.median(np.abs(vals - med)), 0.005)
-            z = _MAD_SCALE * (vals - med) / mad
-            fire = mo.keep[sel] & (z >= cfg.peer_z) & ((vals - med) * 100 >= cfg.rate_min_pp)
-            for k in np.flatnonzero(fire):
-                u = sel[k]
-                out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "peer_outlier", z[k], r[u, i], med,
-                                numerator=mo.num[-1, u, i], denominator=mo.den[-1, u, i]))
+    uu, ii = np.nonzero(ok)
+    if not len(uu):
+        return out
+    n_keys = (int(mo.gid.max()) + 1) * n_i
+    keys = mo.gid[uu] * n_i + ii
+    vals = r[uu, ii]
+    med, count = _group_median(keys, vals, n_keys)
+    mad, _ = _group_median(keys, np.abs(vals - med[keys]), n_keys)
+    mad = np.fmax(mad, 0.005)
+    z = _MAD_SCALE * (vals - med[keys]) / mad[keys]
+    fire = (count[keys] >= 5) & mo.keep[uu] & (z >= cfg.peer_z) & ((vals - med[keys]) * 100 >= cfg.rate_min_pp)
+    for k in np.flatnonzero(fire):
+        u, i = uu[k], ii[k]
+        out.append(_row(mo, u, "indicator", mo.cube.indicator_codes[i], "peer_outlier", z[k], r[u, i], med[keys[k]],
+                        numerator=mo.num[-1, u, i], denominator=mo.den[-1, u, i]))
     return out
 
 
@@ -397,74 +414,75 @@ def _late_revisions(mo: _Month, revisions: pd.DataFrame | None) -> list[dict]:
 
 
 def _impact(mo: _Month, frame: pd.DataFrame) -> pd.DataFrame:
-    """What each signal would change if its figure were wrong (see the module's doc)."""
-    cube = mo.cube
+    """What each signal would change if its figure were wrong (see the module's doc), for every signal and
+    every indicator its figure enters at once; each signal keeps its largest."""
+    cube, cfg = mo.cube, mo.cfg
+    n_i = len(cube.indicator_codes)
     i_index = {c: i for i, c in enumerate(cube.indicator_codes)}
     uses: dict[str, list[int]] = {}
-    for i in range(len(cube.indicator_codes)):
+    for i in range(n_i):
         uses.setdefault(cube.elements[cube.numerator[i]], []).append(i)
         uses.setdefault(cube.elements[cube.denominator[i]], []).append(i)
-    x = mo.x
-    r = mo.rates[-1]
-    results = {k: [] for k in ("impact_indicator", "impact_pp", "rank", "rank_if_wrong", "rank_shift", "peers")}
-    peer_cache: dict[tuple[str, int], tuple[np.ndarray, float, float, float]] = {}
-
-    def peer_stats(g: str, i: int):
-        """The peers' rates sorted (ascending), the group's Σnum and Σden, the peers' median rate."""
-        if (g, i) not in peer_cache:
-            idx = mo.members[g]
-            sel = idx[mo.peer_mask[idx] & (mo.den[-1, idx, i] > 0)]
-            vals = np.sort(r[sel, i])
-            peer_cache[(g, i)] = (vals, float(np.nansum(mo.num[-1, sel, i])), float(np.nansum(mo.den[-1, sel, i])),
-                                  float(np.median(vals)) if len(vals) else np.nan)
-        return peer_cache[(g, i)]
-
-    def above(vals: np.ndarray, v: float) -> int:
-        return int(len(vals) - np.searchsorted(vals, v, side="right"))
-
-    for row in frame.itertuples(index=False):
-        u = mo.u_index[row.unit_code]
-        g = int(mo.gid[u])
-        if row.subject_kind == "element":
-            inds = uses.get(row.subject, [])
-        elif row.subject_kind == "indicator":
-            inds = [i_index[row.subject]]
-        else:
-            inds = []
-        best = (None, 0.0, np.nan, np.nan, 0, 0)
-        best_priority = -1.0
-        for i in inds:
-            vals, num_t, den_t, peer_med = peer_stats(g, i)
-            num_u, den_u = x[u, cube.numerator[i]], x[u, cube.denominator[i]]
-            if np.isnan(num_u) or np.isnan(den_u) or den_t <= 0 or den_u <= 0:
-                continue
-            if row.subject_kind == "element" and not np.isnan(row.expected):
-                e = mo.e_index[row.subject]
-                num_w = row.expected if cube.numerator[i] == e else num_u
-                den_w = row.expected if cube.denominator[i] == e else den_u
-                num_w = min(num_w, den_w)
-            else:
-                if np.isnan(peer_med):
-                    continue
-                num_w, den_w = peer_med * den_u, den_u
-            new_num, new_den = num_t - num_u + num_w, den_t - den_u + den_w
-            if new_den <= 0 or den_w <= 0:
-                continue
-            impact = abs(new_num / new_den - num_t / den_t) * 100
-            own, wrong = r[u, i], num_w / den_w
-            rank_now = 1 + above(vals, own)
-            rank_wrong = 1 + above(vals, wrong) - (1 if own > wrong else 0)
-            shift = abs(rank_now - rank_wrong)
-            priority = impact + mo.cfg.rank_weight_pp * shift
-            if priority > best_priority:
-                best_priority = priority
-                best = (cube.indicator_codes[i], impact, rank_now, rank_wrong, shift, len(vals))
-        for key, value in zip(results, best):
-            results[key].append(value)
+    # (signal, indicator) pairs
+    rows, inds = [], []
+    for k, (kind, subject) in enumerate(zip(frame["subject_kind"], frame["subject"])):
+        its = uses.get(subject, []) if kind == "element" else [i_index[subject]] if kind == "indicator" else []
+        rows += [k] * len(its)
+        inds += its
     out = frame.copy()
-    for key, values in results.items():
-        out[key] = values
-    out["priority"] = out["impact_pp"].astype(float) + mo.cfg.rank_weight_pp * out["rank_shift"].astype(float)
+    out["impact_indicator"], out["impact_pp"], out["rank"], out["rank_if_wrong"] = None, 0.0, np.nan, np.nan
+    out["rank_shift"], out["peers"] = 0, 0
+    if not rows:
+        out["priority"] = 0.0
+        return out
+    rows, inds = np.array(rows), np.array(inds)
+    unit = np.array([mo.u_index[c] for c in frame["unit_code"]])[rows]
+    x, r = mo.x, mo.rates[-1]
+    # The peer groups' totals, medians and sorted rates, per (group, indicator) key.
+    n_keys = (int(mo.gid.max()) + 1) * n_i
+    pu, pi = np.nonzero(mo.peer_mask[:, None] & (mo.den[-1] > 0))
+    pkey = mo.gid[pu] * n_i + pi
+    num_t = np.bincount(pkey, weights=mo.num[-1, pu, pi], minlength=n_keys)
+    den_t = np.bincount(pkey, weights=mo.den[-1, pu, pi], minlength=n_keys)
+    pval = r[pu, pi]
+    med, count = _group_median(pkey, pval, n_keys)
+    composite = np.sort(pkey * 2.0 + pval)  # rates lie in [0, 1]: one sorted array answers every group
+    ends = np.cumsum(count)
+
+    def above(key, v):
+        return ends[key] - np.searchsorted(composite, key * 2.0 + v, side="right")
+
+    key = mo.gid[unit] * n_i + inds
+    num_u, den_u = x[unit, cube.numerator[inds]], x[unit, cube.denominator[inds]]
+    expected = frame["expected"].to_numpy(dtype=float)[rows]
+    is_element = (frame["subject_kind"].to_numpy() == "element")[rows] & ~np.isnan(expected)
+    e = np.array([mo.e_index.get(sbj, -1) for sbj in frame["subject"]])[rows]
+    num_w = np.where(is_element & (cube.numerator[inds] == e), expected, np.where(is_element, num_u, med[key] * den_u))
+    den_w = np.where(is_element & (cube.denominator[inds] == e), expected, den_u)
+    num_w = np.minimum(num_w, den_w)
+    valid = (~np.isnan(num_u) & ~np.isnan(den_u) & (den_t[key] > 0) & (den_u > 0) & (den_w > 0) & ~np.isnan(num_w))
+    with np.errstate(all="ignore"):
+        new_num, new_den = num_t[key] - num_u + num_w, den_t[key] - den_u + den_w
+        impact = np.abs(new_num / new_den - num_t[key] / den_t[key]) * 100
+        own, wrong = num_u / den_u, num_w / den_w
+    valid &= new_den > 0
+    safe_key = np.where(valid, key, 0)
+    rank_now = 1 + above(safe_key, np.nan_to_num(own))
+    rank_wrong = 1 + above(safe_key, np.nan_to_num(wrong)) - (own > wrong)
+    shift = np.abs(rank_now - rank_wrong)
+    priority = np.where(valid, impact + cfg.rank_weight_pp * shift, -1.0)
+    # Each signal keeps its indicator of largest priority (the first in registry order on a tie).
+    order = np.lexsort((-priority, rows))
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+    first = first[priority[first] >= 0]
+    k = rows[first]
+    out.loc[k, "impact_indicator"] = [cube.indicator_codes[i] for i in inds[first]]
+    out.loc[k, "impact_pp"] = impact[first]
+    out.loc[k, "rank"] = rank_now[first]
+    out.loc[k, "rank_if_wrong"] = rank_wrong[first]
+    out.loc[k, "rank_shift"] = shift[first]
+    out.loc[k, "peers"] = count[key[first]]
+    out["priority"] = out["impact_pp"].astype(float) + cfg.rank_weight_pp * out["rank_shift"].astype(float)
     return out
 
 
@@ -502,7 +520,7 @@ def _lineage(inputs: Inputs, mo: _Month, frame: pd.DataFrame) -> list:
     v = inputs.values
     if "submission_id" not in v.columns:
         return [None] * len(frame)
-    sub = v[v["period"] == mo.period]
+    sub = v.iloc[inputs.value_rows.get(mo.period, np.array([], dtype=np.int64))]
     sub = sub[sub["unit_code"].isin(set(frame["unit_code"]))]
     by_cell = dict(zip(zip(sub["unit_code"].to_numpy(dtype=object), sub["element_code"].to_numpy(dtype=object)),
                        sub["submission_id"].to_numpy(dtype=np.int64).tolist()))
