@@ -103,3 +103,32 @@ class _quiet:
 
 def draw_chart(fig: go.Figure) -> None:
     st.plotly_chart(fig, config=CONFIG, width="stretch")
+
+
+# --- the ⚠ mark wherever a page ranks a figure under verification -------------------------------------------
+
+MARK = " ⚠"
+
+
+def open_verifications(actor, period: str) -> pd.DataFrame:
+    """The month's figures still under verification, for a reader who may see the review (others: none)."""
+    from services import permissions, verification
+
+    if not permissions.permits(actor, "view_followups"):
+        return pd.DataFrame(columns=verification.COLUMNS)
+    return verification.under_verification(verification.current(data.engine(), actor, period))
+
+
+def marked_units(open_rows: pd.DataFrame, registry: Registry, indicator: str | None = None) -> set[str]:
+    """Units with a figure under verification (that enters `indicator`, when one is given)."""
+    if open_rows.empty:
+        return set()
+    if indicator is None:
+        return set(open_rows["unit_code"])
+    ind = registry.indicator_by_code[indicator]
+    enters = {indicator, ind.numerator, ind.denominator, "*"}
+    return set(open_rows.loc[open_rows["subject"].isin(enters), "unit_code"])
+
+
+def mark_names(names: Mapping[str, str], units: set[str]) -> dict[str, str]:
+    return {c: (n + MARK if c in units else n) for c, n in names.items()}
