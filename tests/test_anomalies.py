@@ -468,3 +468,51 @@ def test_an_upload_far_from_the_unit_s_history_is_warned_of_before_confirm_and_s
     # The near-miss: an ordinary month says nothing of history.
     ordinary = upload(1030).files[0]
     assert "anomaly_history" not in {p.code for p in ordinary.warnings} and ordinary.status == "accepted"
+
+
+# --- the review page (headless) ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_review_page_lists_the_month_and_the_agency_verifies_a_figure(monkeypatch, sample_copy_url):
+    from streamlit.testing.v1 import AppTest
+
+    from services import verification
+    from services.permissions import Actor
+    from storage.db import make_engine
+    from testkit.project import APP
+
+    monkeypatch.setenv("DATABASE_URL", sample_copy_url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    engine = make_engine(sample_copy_url)
+    standing, leader = Actor("can_bo.ct", "standing", frozenset(), "Tổ Đề án 06"), Actor("lanh.dao", "leader")
+
+    def open_review(who):
+        at = AppTest.from_file(APP, default_timeout=300)
+        at.session_state["actor"] = who
+        at.query_params["period"] = "2026-10"
+        at.switch_page("pages/review.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    at = open_review(leader)
+    assert at.info[0].value.startswith("Bạn chỉ xem")
+    assert not [b for b in at.button if b.label == "Ghi nhận"]  # no form for a leader
+    at = open_review(standing)
+    table = at.dataframe[0].value
+    pinned = PLANTED["pinned_rate"]["unit"]
+    assert table.iloc[0]["Đơn vị"].endswith(f"({pinned})") and table.iloc[0]["Xác minh"] == "Chưa xử lý"
+    assert any(m.value.startswith("Tỷ lệ số hóa kết quả giải quyết TTHC đứng đúng 100 %") or
+               "đứng đúng 100 %" in m.value for m in at.markdown)
+    at.radio(key="review_status_0").set_value("verified")
+    at.text_area(key="review_note_0").input("Xã xác nhận: toàn bộ kết quả được số hóa từ 06/2026")
+    [b for b in at.button if b.label == "Ghi nhận"][0].click().run()
+    assert not at.exception
+    assert at.success[0].value == "Đã ghi nhận: Đã xác minh đúng."
+    rows = verification.history(engine, standing, "2026-10")
+    assert list(rows[["unit_code", "status", "created_by"]].iloc[0]) == [pinned, "verified", "can_bo.ct"]
+    # Verified as correct: it no longer signals (until its figures change).
+    assert not at.dataframe[0].value["Đơn vị"].str.endswith(f"({pinned})").any()
+    events = audit_rows(engine)
+    assert ((events["action"] == "verify_figures") & (events["username"] == "can_bo.ct")).sum() == 1
+    engine.dispose()

@@ -36,10 +36,10 @@ def table(shown: pd.DataFrame, names: Mapping[str, str], registry: Registry, lan
     return pd.DataFrame({
         t("review.col.priority"): [decimal(p, lang, 2) for p in shown["priority"]],
         t("review.col.unit"): [f"{names.get(c, c)} ({c})" for c in shown["unit_code"]],
+        t("review.col.status"): [words.status_name(s, lang) for s in shown["status"]],
         t("review.col.signal"): [words.signal_name(s, lang) for s in shown["signal"]],
         t("review.col.sentence"): [words.sentence(r, registry, lang, config) for r in shown.itertuples(index=False)],
         t("review.col.impact"): [words.impact_sentence(r, registry, lang) for r in shown.itertuples(index=False)],
-        t("review.col.status"): [words.status_name(s, lang) for s in shown["status"]],
     })
 
 
