@@ -352,8 +352,8 @@ def _stocks(mo: _Month) -> list[dict]:
 
 def _last_digits(mo: _Month) -> list[dict]:
     cfg, out = mo.cfg, []
-    window = mo.slab[-12:][:, mo.keep][:, :, mo.flow]  # (12, kept units, n_flow)
     kept = np.flatnonzero(mo.keep)
+    window = np.take(np.take(mo.slab[-12:], kept, axis=1), np.flatnonzero(mo.flow), axis=2)  # (12, kept, n_flow)
     ok = window >= 100
     digits = np.fmod(window[ok], 10).astype(np.int64)
     unit = np.broadcast_to(np.arange(len(kept))[None, :, None], window.shape)[ok]
@@ -516,21 +516,22 @@ def signals(inputs: Inputs, period: str, *, unit: str | None = None, revisions: 
 
 
 def _lineage(inputs: Inputs, mo: _Month, frame: pd.DataFrame) -> list:
-    """The submission each signalled figure came from (for a rate, its numerator's)."""
+    """The submission each signalled figure came from (for a rate, its numerator's; for a whole return,
+    the unit's latest of the month)."""
     v = inputs.values
     if "submission_id" not in v.columns:
         return [None] * len(frame)
-    sub = v.iloc[inputs.value_rows.get(mo.period, np.array([], dtype=np.int64))]
-    sub = sub[sub["unit_code"].isin(set(frame["unit_code"]))]
-    by_cell = dict(zip(zip(sub["unit_code"].to_numpy(dtype=object), sub["element_code"].to_numpy(dtype=object)),
-                       sub["submission_id"].to_numpy(dtype=np.int64).tolist()))
-    by_unit = sub.groupby("unit_code")["submission_id"].max().astype(int).to_dict()
-    reg = {i.code: i for i in inputs.registry.indicators}
-    out = []
-    for row in frame.itertuples(index=False):
-        element = row.subject if row.subject_kind == "element" else reg[row.subject].numerator if row.subject_kind == "indicator" else None
-        out.append(by_cell.get((row.unit_code, element), by_unit.get(row.unit_code)))
-    return out
+    sub = v.iloc[inputs.value_rows.get(mo.period, np.array([], dtype=np.int64))][["unit_code", "element_code", "submission_id"]]
+    numerator = {i.code: i.numerator for i in inputs.registry.indicators}
+    kinds = frame["subject_kind"].to_numpy()
+    element = [s if k == "element" else numerator.get(s) for k, s in zip(kinds, frame["subject"])]
+    wanted = pd.DataFrame({"unit_code": frame["unit_code"].astype(str).to_numpy(), "element_code": element})
+    sub = sub.astype({"unit_code": object, "element_code": object})
+    cell = wanted.merge(sub, on=["unit_code", "element_code"], how="left")["submission_id"]
+    latest = sub[sub["unit_code"].isin(set(wanted["unit_code"]))].groupby("unit_code")["submission_id"].max()
+    fallback = wanted["unit_code"].map(latest)
+    ids = cell.where(cell.notna(), fallback)
+    return [None if pd.isna(x) else int(x) for x in ids]
 
 
 def _value_keys(mo: _Month, frame: pd.DataFrame) -> list[str]:
