@@ -145,6 +145,9 @@ def records(signals: pd.DataFrame, names: pd.Series | dict, registry: Registry, 
     frame["name_vi"] = frame["unit_code"].map(lambda c: names.get(c, ""))
     rows = to_records(frame, RECORD_FIELDS)
     for rec, row in zip(rows, frame.itertuples(index=False)):
+        for field in ("rank", "rank_if_wrong", "rank_shift", "peers", "months", "submission_id"):
+            if rec[field] is not None:
+                rec[field] = int(rec[field])
         rec["text"] = sentence(row, registry, lang, config)
         rec["impact_text"] = impact_sentence(row, registry, lang)
     return rows
