@@ -516,3 +516,35 @@ def test_the_review_page_lists_the_month_and_the_agency_verifies_a_figure(monkey
     events = audit_rows(engine)
     assert ((events["action"] == "verify_figures") & (events["username"] == "can_bo.ct")).sum() == 1
     engine.dispose()
+
+
+# --- the report: an annex of figures under verification, ⚠ where they are ranked -----------------------------
+
+
+def test_the_report_lists_figures_under_verification_and_marks_them_where_ranked(sample_inputs):
+    import io
+
+    import openpyxl
+
+    from reports.pack import build_pack
+
+    pinned, copied = PLANTED["pinned_rate"]["unit"], PLANTED["copy_forward"]["unit"]
+    at = dt.datetime(2026, 11, 10, 3, tzinfo=UTC)
+    steps = pd.DataFrame([
+        (1, pinned, "2026-10", "result_digitization_rate", "pinned_rate", "correction_requested", "887/887", None,
+         "Đã gọi điện cho xã", "can_bo.ct", at),
+        (2, copied, "2026-10", "social_beneficiaries", "copy_forward", "verified", "1489", None, "", "can_bo.ct", at),
+    ], columns=["id", "unit_code", "period", "subject", "signal", "status", "value_key", "submission_id", "note",
+                "created_by", "created_at"])
+    pack = build_pack(sample_inputs, "2026-10", "vi", verifications=steps, as_of=at)
+    wb = openpyxl.load_workbook(io.BytesIO(pack.xlsx))
+    annex = [[c for c in row if c is not None] for row in wb["Đang xác minh"].iter_rows(values_only=True)]
+    listed = [row for row in annex if row and row[0] in (pinned, copied)]
+    assert len(listed) == 1 and listed[0][0] == pinned  # the verified one is not under verification
+    assert "đứng đúng 100 % suốt 5 tháng liền" in listed[0][4] and listed[0][5] == "Đã yêu cầu sửa"
+    ranking = [row[2] for row in wb["05 Số hóa kết quả"].iter_rows(values_only=True) if row[1] == pinned]
+    assert ranking == ["Xã Quỳnh Thắng ⚠"]
+    other = [row[2] for row in wb["10 An sinh không dùng tiền mặt"].iter_rows(values_only=True) if row[1] == pinned]
+    assert other == ["Xã Quỳnh Thắng"]  # marked only where the figure enters
+    without = build_pack(sample_inputs, "2026-10", "vi", as_of=at)
+    assert "Đang xác minh" not in openpyxl.load_workbook(io.BytesIO(without.xlsx)).sheetnames
