@@ -177,20 +177,21 @@ def _row(mo: _Month, u: int, subject_kind: str, subject: str, signal: str, score
 
 def _history_outliers(mo: _Month) -> list[dict]:
     cfg, out = mo.cfg, []
-    hist = mo.slab[-1 - cfg.history_months:-1]
-    x = mo.x
+    flows = np.flatnonzero(mo.flow)  # stocks have their own signals
+    hist = mo.slab[-1 - cfg.history_months:-1][:, :, flows]
+    x = mo.x[:, flows]
     med, mad, n = _robust(hist, lambda m: np.fmax(np.nan_to_num(0.02 * np.abs(m), nan=1.0), 1.0))
-    same_month = mo.slab[-13] if mo.slab.shape[0] >= 13 else np.full_like(x, np.nan)
+    same_month = mo.slab[-13][:, flows] if mo.slab.shape[0] >= 13 else np.full_like(x, np.nan)
     with np.errstate(all="ignore"):
         z = _MAD_SCALE * (x - med) / mad
         rel = (x - med) / med
         rel_year = np.where(same_month > 0, x / same_month - 1, np.inf)
-    fire = (mo.keep[:, None] & mo.flow[None, :] & (n >= cfg.history_min_months) & (np.fmax(x, med) >= cfg.min_value)
+    fire = (mo.keep[:, None] & (n >= cfg.history_min_months) & (np.fmax(x, med) >= cfg.min_value)
             & (med > 0) & (np.abs(z) >= cfg.history_z) & (np.abs(rel) >= cfg.history_min_change)
             & (np.abs(rel_year) >= cfg.history_min_change))
-    for u, e in zip(*np.nonzero(fire)):
-        out.append(_row(mo, u, "element", mo.elements[e], "history_outlier", z[u, e], x[u, e], med[u, e],
-                        reference=same_month[u, e], n_months=n[u, e]))
+    for u, k in zip(*np.nonzero(fire)):
+        out.append(_row(mo, u, "element", mo.elements[flows[k]], "history_outlier", z[u, k], x[u, k], med[u, k],
+                        reference=same_month[u, k], n_months=n[u, k]))
     # Rates: the same test in points.
     rh = mo.rates[-1 - cfg.history_months:-1]
     r = mo.rates[-1]
