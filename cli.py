@@ -12,7 +12,7 @@ import importlib
 import sys
 
 # Command groups, one module each under commands/: each exposes register(subparsers).
-COMMAND_MODULES = ["commands.db", "commands.units", "commands.users", "commands.periods", "commands.audit", "commands.kpis", "commands.ingest", "commands.report", "commands.backup", "commands.tasks"]
+COMMAND_MODULES = ["commands.db", "commands.units", "commands.users", "commands.periods", "commands.audit", "commands.kpis", "commands.ingest", "commands.report", "commands.backup", "commands.tasks", "commands.anomalies"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ ratio against the reference its script measured in the same run (these machines 
 The scripts and their references:
 - ingest (bench/ingest.py): ingesting the sample's workbooks vs a plain openpyxl pass over the same bytes;
 - metrics (bench/metrics.py): the metrics engine vs the same figures in DuckDB SQL, province and nation;
+- anomalies (bench/anomalies.py): the review's signals for a national month vs the engine's month (issue 19);
 - pages (bench/pages.py): every page's warm rerun vs a bare page with one plotly chart (province);
 - pages-signed-in (bench/national.py --pages-on): the same, signed in as an administrator, on the sample;
 - report (bench/report.py): the monthly pack vs plain openpyxl + bare python-docx;
@@ -45,6 +46,7 @@ def commands(quick: bool, pg: str | None) -> dict[str, list[str]]:
     return {
         "ingest": py + ["bench/ingest.py", "--repeat", "1" if quick else "3"],
         "metrics": py + ["bench/metrics.py", "--repeat", "2" if quick else "5"],
+        "anomalies": py + ["bench/anomalies.py", "--repeat", "3" if quick else "7"],
         "pages": py + ["bench/pages.py", "--repeat", "3" if quick else "7"],
         "pages-signed-in": py + ["bench/national.py", "--pages-on", "sample", "--repeat", "3" if quick else "7"],
         "report": py + ["bench/report.py", "--repeat", "2" if quick else "5"],

@@ -70,7 +70,7 @@ def report(args) -> int:
     from domain.errors import ServiceError
     from presentation.inputs import open_inputs
     from reports.pack import build_pack, file_names
-    from services import exports, followups, tasks
+    from services import exports, followups, tasks, verification
     from services.guard import authorize
     from services.sample_mode import synthetic_figures
     from services.users import actor_of, cli_actor
@@ -96,7 +96,8 @@ def report(args) -> int:
         authorize(engine, actor, "export", target=f"monthly_report/{args.period}", detail={"what": "monthly_report"})
         follow = followups.current(engine, actor)  # every month: overdue follow-ups of earlier months count too
         review = tasks.month_review(engine, actor, args.period)
-        pack = build_pack(inputs, args.period, lang, followups=follow, task_review=review,
+        checks = verification.current(engine, actor, args.period)  # figures under verification (issue 19)
+        pack = build_pack(inputs, args.period, lang, followups=follow, task_review=review, verifications=checks,
                           synthetic=synthetic_figures(engine), as_of=now, progress=_progress(lang))
         for fmt in ("xlsx", "docx"):
             exports.record_export(engine, actor, "monthly_report", args.period, fmt=fmt,

@@ -89,6 +89,13 @@ RULES: dict[str, str] = {
     "totals_mismatch": WARNING,
     # said before Confirm: the month's return is past its deadline (the file is still taken)
     "late_submission": WARNING,
+    # said before Confirm (issue 19): the strongest signals of the data-credibility review, for the figures
+    # of this file against the unit's own history (metrics.anomalies); warnings only, never refusals
+    "anomaly_history": WARNING,
+    "anomaly_copy_forward": WARNING,
+    "anomaly_pinned_rate": WARNING,
+    "anomaly_jump_to_target": WARNING,
+    "anomaly_stock_jump": WARNING,
 }
 
 

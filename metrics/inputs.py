@@ -63,6 +63,17 @@ class Inputs:
     def cube(self) -> Cube:
         return build_cube(self.units, self.values, self.registry)
 
+    @cached_property
+    def value_rows(self) -> dict[str, "np.ndarray"]:
+        """Row positions of `values` per period, built on first use like the cube (the review's lineage reads
+        one month's values without scanning every month's)."""
+        import numpy as np
+
+        codes, uniques = pd.factorize(self.values["period"])
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        return {str(p): order[bounds[k]:bounds[k + 1]] for k, p in enumerate(uniques)}
+
     @property
     def latest_period(self) -> str | None:
         """The latest month any unit of these inputs reported."""

@@ -11,6 +11,7 @@ from metrics.scorecard import load_scorecard
 from presentation import push
 from ui import data, filters, frame
 from ui.views import common
+from ui.views import review as review_view
 
 page = frame.start("league.title")
 language, key, months, allowed, t = page.lang, page.key, page.months, page.allowed, page.t
@@ -30,6 +31,8 @@ if allowed is not None:
 units = data.units(key)
 name_col = "name_vi" if language == "vi" else "name_en"
 unit_names = dict(zip(units["code"], units[name_col]))
+checking = review_view.marked_units(review_view.open_verifications(page.actor, period), data.registry(key))
+unit_names = review_view.mark_names(unit_names, checking)
 spec = load_scorecard(registry=data.registry(key))
 group_names = {g.code: (g.name_vi if language == "vi" else g.name_en) for g in spec.groups if g.criteria}
 table = push.league_rows(scores, parts, unit_names, group_names, language)
@@ -46,6 +49,8 @@ config = {t("league.col_unit"): st.column_config.Column(pinned=True, width="medi
 event = st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 600), column_config=config,
                      on_select="rerun", selection_mode="single-row", key="league_table")
 st.caption(t("league.caption"))
+if checking & set(scores["unit_code"]):
+    st.caption(t("review.marker_note"))
 picked = event.selection.rows if event and event.selection else []
 if picked:
     code = table.index[picked[0]]

@@ -11,6 +11,7 @@ from services import exports
 from ui import data, filters, frame, session
 from ui.downloads import download_buttons
 from ui.views import common, localities
+from ui.views import review as review_view
 
 page = frame.start("leaders.localities.title")
 language, key, months, allowed, t = page.lang, page.key, page.months, page.allowed, page.t
@@ -37,6 +38,11 @@ st.caption(common.as_of_caption(key, language))
 indicator_name = common.indicator_names(key, language)[indicator]
 st.subheader(t("leaders.localities.ranking_heading", indicator=indicator_name, level=labels[level], period=i18n.fmt_period_short(period)))
 localities.draw_bars(key, period, level, indicator, show, language, allowed)
+checking = review_view.marked_units(review_view.open_verifications(page.actor, period), data.registry(key), indicator)
+shown_units = set(localities.ranking(key, period, level, indicator, language, allowed)["unit_code"])
+if checking & shown_units:
+    names = common.unit_names(key, language)
+    st.caption(t("review.marker_list", units=", ".join(names.get(c, c) for c in sorted(checking & shown_units))))
 
 st.subheader(t("leaders.localities.heatmap_heading"))
 localities.draw_heatmap(key, period, level, indicator, show, language, allowed)

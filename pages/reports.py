@@ -12,7 +12,7 @@ import i18n
 from domain.errors import ServiceError
 from presentation.numbers import month_text
 from reports.pack import build_pack
-from services import exports, followups, locks, sample_mode, tasks
+from services import exports, followups, locks, sample_mode, tasks, verification
 from services.guard import authorize
 from services.permissions import permits
 from ui import data, filters, frame
@@ -39,6 +39,7 @@ if st.button(t("reports.page.generate"), type="primary", icon=":material/descrip
         authorize(engine, actor, "export", target=f"monthly_report/{period}", detail={"what": "monthly_report"})
         pack = build_pack(data.inputs(key), period, report_lang, followups=followups.current(engine, actor),
                           task_review=tasks.month_review(engine, actor, period),
+                          verifications=verification.current(engine, actor, period),
                           synthetic=sample_mode.synthetic_figures(engine), as_of=dt.datetime.now(dt.timezone.utc),
                           progress=lambda fraction, text: bar.progress(min(1.0, fraction), text=text))
     except ServiceError as exc:

@@ -29,6 +29,9 @@ PROVINCE_FIELDS = ["value", "numerator", "denominator", "target", "gap_pp", "exp
 WEAK_FIELDS = ["rank", "unit_code", "name", "level", "points", "severity", "months_flagged", "n_reasons", "rules",
                "followup_status", "followup_note", "followup_at"]
 SUBMISSION_FIELDS = ["form_code", "unit_code", "name", "level", "status", "first_received_at", "days_late"]
+VERIFICATION_FIELDS = ["unit_code", "name", "level", "subject", "subject_name", "signal", "signal_name", "text",
+                       "status", "status_name", "note", "created_by", "created_at", "indicators"]
+MARK = " ⚠"
 
 Progress = Callable[[float, str], None]
 
@@ -76,6 +79,9 @@ class ReportContent:
     # The follow-up queue (issue 12): opened and closed this month, overdue now (names), causes reported.
     followup_summary: dict | None = None
     unit_names: dict | None = None
+    # The data-credibility review (issue 19): figures under verification (VERIFICATION_FIELDS), None when the
+    # reader was not given them; a unit whose figure for an indicator is among them is marked ⚠ where ranked.
+    under_verification: pd.DataFrame | None = None
 
     @property
     def header_name(self) -> str:
@@ -197,9 +203,63 @@ def _submissions(inputs: metrics.Inputs, period: str, as_of, names: Mapping[str,
     return summary.reset_index(drop=True), units[SUBMISSION_FIELDS].reset_index(drop=True)
 
 
+def _under_verification(inputs: metrics.Inputs, period: str, lang: str, names: Mapping[str, str],
+                        verifications: pd.DataFrame) -> pd.DataFrame:
+    """The month's figures whose latest verification is still open (cần xác minh, đã yêu cầu sửa), each with
+    its signal's sentence when the figure still signals, and the indicators it enters (where it is marked)."""
+    from metrics.anomalies import signals
+    from presentation import anomalies as words
+
+    rows = verifications[(verifications["period"] == period)
+                         & verifications["status"].isin(("to_verify", "correction_requested"))]
+    if rows.empty:
+        return pd.DataFrame(columns=VERIFICATION_FIELDS)
+    found = signals(inputs, period)
+    by_key = {(r.unit_code, r.subject, r.signal): r for r in found.itertuples(index=False)}
+    registry = inputs.registry
+    level_of = dict(zip(inputs.units["code"], inputs.units["level"]))
+    uses: dict[str, list[str]] = {}
+    for ind in registry.indicators:
+        uses.setdefault(ind.numerator, []).append(ind.code)
+        uses.setdefault(ind.denominator, []).append(ind.code)
+    out = []
+    for v in rows.itertuples(index=False):
+        signal = by_key.get((v.unit_code, v.subject, v.signal))
+        kind = "return" if v.subject == "*" else "indicator" if v.subject in registry.indicator_by_code else "element"
+        subject_name = words.subject_name(pd.Series({"subject_kind": kind, "subject": v.subject}), registry, lang) \
+            if kind != "return" else i18n.t("review.col.subject", lang)
+        indicators = [v.subject] if kind == "indicator" else uses.get(v.subject, []) if kind == "element" \
+            else [i.code for i in registry.indicators]
+        out.append({
+            "unit_code": v.unit_code, "name": names.get(v.unit_code, v.unit_code), "level": level_of.get(v.unit_code),
+            "subject": v.subject, "subject_name": subject_name, "signal": v.signal,
+            "signal_name": words.signal_name(v.signal, lang),
+            "text": words.sentence(signal, registry, lang) if signal is not None else "",
+            "status": v.status, "status_name": words.status_name(v.status, lang), "note": clean_text(v.note or ""),
+            "created_by": v.created_by, "created_at": v.created_at, "indicators": indicators,
+        })
+    return pd.DataFrame(out, columns=VERIFICATION_FIELDS)
+
+
+def _mark(results: tuple[IndicatorResult, ...], marked: pd.DataFrame) -> tuple[IndicatorResult, ...]:
+    """Every ranking with ⚠ after the name of a unit whose figure for that indicator is under verification."""
+    from dataclasses import replace
+
+    pairs = {(r.unit_code, code) for r in marked.itertuples(index=False) for code in r.indicators}
+    if not pairs:
+        return results
+
+    def mark(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+        hit = frame["unit_code"].map(lambda u: (u, code) in pairs)
+        return frame.assign(name=frame["name"].where(~hit, frame["name"] + MARK))
+
+    return tuple(replace(r, units=mark(r.units, r.code), departments=mark(r.departments, r.code),
+                         best=mark(r.best, r.code), worst=mark(r.worst, r.code)) for r in results)
+
+
 def build_content(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followups: pd.DataFrame | None = None,
                   synthetic: bool = False, as_of: dt.datetime | None = None, ranking_indicator: str | None = None,
-                  progress: Progress | None = None) -> ReportContent:
+                  progress: Progress | None = None, verifications: pd.DataFrame | None = None) -> ReportContent:
     """Everything the report shows for `period`, from the engine. `followups`: the standing agency's current
     follow-up per unit (services.followups.current); `as_of`: judge returns not yet due as pending."""
     from presentation.flags import reason_sentence
@@ -221,6 +281,10 @@ def build_content(inputs: metrics.Inputs, period: str, lang: str = "vi", *, foll
     weak_units, weak_reasons = _weak(inputs, period, as_of, names, followups,
                                      lambda r: reason_sentence(r, inds, lang, cfg.weak_falling_months))
     completeness, submissions = _submissions(inputs, period, as_of, names, lang)
+    marked = None
+    if verifications is not None:  # services.verification.current: the standing agency's review (issue 19)
+        marked = _under_verification(inputs, period, lang, names, verifications)
+        indicators = _mark(indicators, marked)
     province_row = units[units["code"] == province_code].iloc[0]
     province_name = names.get(province_code, province_code)
     return ReportContent(
@@ -231,6 +295,7 @@ def build_content(inputs: metrics.Inputs, period: str, lang: str = "vi", *, foll
         falling_months=cfg.weak_falling_months, weak_gap_pp=cfg.weak_gap_pp,
         ranking_indicator=ranking_indicator or inputs.registry.indicators[0].code,
         followup_summary=_followup_summary(followups, period, as_of, cfg.timezone_offset_hours), unit_names=names,
+        under_verification=marked,
     )
 
 

@@ -387,6 +387,8 @@ def build_document(content: ReportContent, charts: dict[str, bytes | None], *, i
     for k, point in enumerate(tasks(c), 1):
         w.point(k, point)
     w.body(t("reports.doc.annex", lang), italic=True)
+    if c.under_verification is not None and len(c.under_verification):
+        w.body(t("review.annex.doc", lang, count=len(c.under_verification)), italic=True)
     w.body(t("reports.doc.closing", lang, month=month), keep_next=True)
     w.signature_block()
 

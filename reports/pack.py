@@ -34,14 +34,17 @@ def file_names(period: str, lang: str) -> tuple[str, str]:
 
 
 def build_pack(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followups: pd.DataFrame | None = None,
-               task_review=None, synthetic: bool = False, as_of: dt.datetime | None = None, issued_on: dt.date | None = None,
+               task_review=None, verifications: pd.DataFrame | None = None, synthetic: bool = False, as_of: dt.datetime | None = None, issued_on: dt.date | None = None,
                created: dt.datetime | None = None, progress: Progress | None = None) -> ReportPack:
     """Both files for `period`. `followups`: services.followups.current(engine, actor, period) (the
     standing agency's follow-up of each flagged unit); `synthetic`: say in both files that the figures are
     the sample's; `as_of`: judge returns not yet due as pending (the CLI and page pass now); `issued_on`:
-    the date of the document (default: left for the staff to fill in)."""
+    the date of the document (default: left for the staff to fill in); `verifications`:
+    services.verification.current(engine, actor, period) (the annex of figures under verification, and ⚠
+    where they are ranked)."""
     step = progress or (lambda fraction, text: None)
-    content = build_content(inputs, period, lang, followups=followups, synthetic=synthetic, as_of=as_of, progress=step)
+    content = build_content(inputs, period, lang, followups=followups, synthetic=synthetic, as_of=as_of, progress=step,
+                            verifications=verifications)
     if task_review is not None:  # services.tasks.month_review(engine, actor, period): the section on tasks
         from dataclasses import replace
 

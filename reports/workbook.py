@@ -460,6 +460,29 @@ def _trend_sheet(ws, content: ReportContent) -> None:
     _print_setup(ws, header, lang)
 
 
+def _verification_sheet(ws, content: ReportContent) -> None:
+    """The figures under verification (issue 19): unit, figure, signal and its sentence, status, note."""
+    lang = content.lang
+    rows = content.under_verification
+    frame = pd.DataFrame({
+        col("unit_code", lang): rows["unit_code"].astype(str),
+        col("unit", lang): rows["name"],
+        t("review.col.subject", lang): rows["subject_name"],
+        t("review.col.signal", lang): rows["signal_name"],
+        t("review.col.sentence", lang): rows["text"],
+        t("review.col.status", lang): rows["status_name"],
+        t("review.col.note", lang): rows["note"],
+        t("review.col.when", lang): rows["created_at"].map(_local),
+    })
+    widths = {col("unit_code", lang): 11, col("unit", lang): 28, t("review.col.subject", lang): 34,
+              t("review.col.signal", lang): 26, t("review.col.sentence", lang): 70, t("review.col.status", lang): 18,
+              t("review.col.note", lang): 40, t("review.col.when", lang): 17}
+    notes = [t("review.annex.intro", lang)] + ([] if len(rows) else [t("review.annex.none", lang)])
+    header = _write(ws, frame, t("review.annex.title", lang), notes, {t("review.col.when", lang): fmt("datetime", lang)},
+                    widths, wrap=(t("review.col.sentence", lang), t("review.col.note", lang)))
+    _print_setup(ws, header, lang)
+
+
 def build_workbook(content: ReportContent) -> bytes:
     """The pack as .xlsx bytes."""
     lang = content.lang
@@ -474,6 +497,8 @@ def build_workbook(content: ReportContent) -> bytes:
     _returns_sheet(wb.create_sheet(sheet_title(t("reports.sheet.returns", lang), taken)), content)
     _departments_sheet(wb.create_sheet(sheet_title(t("reports.sheet.departments", lang), taken)), content)
     _trend_sheet(wb.create_sheet(sheet_title(t("reports.sheet.trend", lang), taken)), content)
+    if content.under_verification is not None:
+        _verification_sheet(wb.create_sheet(sheet_title(t("review.annex.sheet", lang), taken)), content)
     wb.properties.title = safe(t("reports.xlsx.title", lang, province=content.province_name.upper(),
                                  month=month_text(content.period, lang)))
     wb.properties.creator = safe(t("reports.doc.issuer", lang, province=content.header_name))

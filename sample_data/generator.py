@@ -44,6 +44,22 @@ IMPROVERS = {"17143", "17266", "17464", "17662"}  # Quỳnh Văn, Tân Kỳ, Di�
 SLIDERS = {"17530", "17827", "18001"}  # Đông Thành, Nghi Lộc, Hưng Nguyên
 CHRONICALLY_LATE = {"16822", "17239", "17722"}  # Keng Đu, Mậu Thạch, Hạnh Lâm
 STORY_FROM = "2026-08"
+# Planted anomalies (issue 19) for the data-credibility review to find, as an office might send them:
+# an inflated month (every dossier figure × 3.4, "up 240 %"), a copy-forward streak (the social-security
+# figures of 07/2026 sent again for three months), a rate pinned at 100 % (settlement results "all
+# digitised" five months running while the dossiers resolved move), and a return of round hundreds.
+PLANTED = {
+    "inflated_month": {"unit": "17179", "period": "2026-05", "factor": 3.4},  # Xã Quỳnh Lưu
+    "copy_forward": {"unit": "17641", "first": "2026-07", "last": "2026-10",  # Xã Lương Sơn
+                     "elements": ("social_beneficiaries", "social_paid_noncash")},
+    "pinned_rate": {"unit": "17224", "first": "2026-06", "last": "2026-10",  # Xã Quỳnh Thắng
+                    "numerator": "results_digitized", "denominator": "dossiers_resolved"},
+    "round_figures": {"unit": "40-STP", "period": "2026-04", "base": 100},  # Sở Tư pháp
+}
+_DOSSIER_ELEMENTS = (
+    "dossiers_received", "dossiers_received_online", "dossiers_full_online", "dossiers_resolved",
+    "dossiers_resolved_on_time", "dossiers_digitized", "results_digitized", "dossiers_with_fee", "dossiers_paid_online",
+)
 
 # Activity multipliers for flow volumes: the Tết holiday (10/02/2024, 29/01/2025, 17/02/2026) and the
 # summer school break.
@@ -309,6 +325,37 @@ def generate(
             if received_at is None:
                 continue
             out.append(SampleReturn(u.code, period, form, received_at, values))
-    return sorted(_monotone(out), key=lambda r: (r.period, r.unit_code))
+    return sorted(_plant(_monotone(out)), key=lambda r: (r.period, r.unit_code))
+
+
+def _plant(returns: list[SampleReturn]) -> list[SampleReturn]:
+    """The returns with PLANTED's anomalies written in (each keeps every numerator within its denominator)."""
+    by_key = {(r.unit_code, r.period): r for r in returns}
+
+    def change(unit: str, period: str, values: dict[str, int]) -> None:
+        r = by_key.get((unit, period))
+        if r is not None:
+            by_key[(unit, period)] = SampleReturn(r.unit_code, r.period, r.form_code, r.received_at, {**r.values, **values})
+
+    p = PLANTED["inflated_month"]
+    r = by_key.get((p["unit"], p["period"]))
+    if r is not None:
+        change(p["unit"], p["period"], {k: int(round(r.values[k] * p["factor"])) for k in _DOSSIER_ELEMENTS if k in r.values})
+    p = PLANTED["copy_forward"]
+    source = by_key.get((p["unit"], p["first"]))
+    if source is not None:
+        for period in periods.span(periods.add(p["first"], 1), p["last"]):
+            change(p["unit"], period, {k: source.values[k] for k in p["elements"]})
+    p = PLANTED["pinned_rate"]
+    for period in periods.span(p["first"], p["last"]):
+        r = by_key.get((p["unit"], period))
+        if r is not None:
+            change(p["unit"], period, {p["numerator"]: r.values[p["denominator"]]})
+    p = PLANTED["round_figures"]
+    r = by_key.get((p["unit"], p["period"]))
+    if r is not None:
+        base = p["base"]
+        change(p["unit"], p["period"], {k: max(base, int(round(r.values[k] / base)) * base) for k in _DOSSIER_ELEMENTS})
+    return list(by_key.values())
 
 

@@ -151,6 +151,10 @@ def _check(engine: Engine, actor: Actor | None, files, *, dry_run: bool, period,
                                 for p in hit] + outcome.problems
         elif outcome.status == ACCEPTED:
             outcome.problems = _lateness(outcome, rules.deadline_day, today) + outcome.problems
+            if source == "upload":  # said to the person uploading, before Confirm (issue 19)
+                from services.verification import upload_warnings
+
+                outcome.problems = outcome.problems + upload_warnings(engine, outcome)
     return report
 
 

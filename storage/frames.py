@@ -207,6 +207,18 @@ def value_revisions(engine: Engine, unit_code: str, period: str | None = None) -
     )
 
 
+def load_revisions(engine: Engine, periods: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every value revision (of every unit), optionally for some months: unit_code, period, element_code,
+    old_value, old_submission_id, new_value, new_submission_id, replaced_by, replaced_at (aware UTC)."""
+    r = models.ValueRevision
+    columns = ["unit_code", "period", "element_code", "old_value", "old_submission_id", "new_value", "new_submission_id",
+               "replaced_by", "replaced_at"]
+    stmt = select(*[getattr(r, c) for c in columns]).order_by(r.period, r.unit_code, r.element_code, r.id)
+    if periods is not None:
+        stmt = stmt.where(r.period.in_(list(periods)))
+    return _frame(engine, stmt, columns)
+
+
 def submission_content(engine: Engine, submission_id: int) -> bytes | None:
     """The original bytes of one accepted file (for downloading it again), or None when there is no such
     submission."""

@@ -374,6 +374,31 @@ class UnitLeader(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
+# --- the data-credibility review (migration 0008) ----------------------------------------------------
+
+
+class DataVerification(Base):
+    """The standing agency's verification of a signalled figure (issue 19): one row per status change
+    (to_verify cần xác minh → verified đã xác minh đúng / correction_requested đã yêu cầu sửa) for a unit,
+    month, subject (an element, an indicator or "*" for the whole return) and signal, with the figures it
+    concerned (`value_key`: a verification holds while they stay the same), the submission they came from,
+    a note, who and when. The latest row is the current status."""
+
+    __tablename__ = "data_verification"
+    __table_args__ = (Index("ix_data_verification_unit_period", "unit_code", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), nullable=False)
+    period: Mapped[str] = mapped_column(PERIOD, nullable=False)
+    subject: Mapped[str] = mapped_column(String(60), nullable=False)
+    signal: Mapped[str] = mapped_column(String(30), nullable=False)
+    status: Mapped[str] = mapped_column(String(30), nullable=False)
+    value_key: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 # --- steering documents, tasks and pilot models (migration 0005) ------------------------------------
 
 

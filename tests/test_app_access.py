@@ -24,7 +24,7 @@ TITLE_KEYS = {  # the title each page draws
     "overview": "overview.heading", "localities": "leaders.localities.title", "map": "leaders.map.title",
     "trends": "leaders.trends.title", "submissions": "submissions.title", "weak": "weak.title",
     "reports": "reports.page.title", "unit_profile": "profile.title", "admin": "admin.title", "tasks": "tasks.title",
-    "league": "league.title",
+    "league": "league.title", "review": "review.title",
 }
 TITLES = {stem: i18n.t(key, "vi") for stem, key in TITLE_KEYS.items()}
 

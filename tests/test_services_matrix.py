@@ -26,6 +26,7 @@ from services import (
     templates,
     trail,
     users,
+    verification,
     visibility,
 )
 from services import settings as settings_service
@@ -56,7 +57,9 @@ EXPECTED = {
     "admin": {a: "any" for a in permissions.actions()},
     "leader": {"view": "any", "view_followups": "any"},
     "standing": {"view": "any", "view_followups": "any", "download_template": "any", "manage_flags": "any",
-                 "export": "any", "publish": "any", "manage_tasks": "any", "update_tasks": "any"},
+                 "export": "any", "publish": "any", "manage_tasks": "any", "update_tasks": "any",
+                 # Issue #19: the standing agency verifies signalled figures (leaders read the review).
+                 "verify_figures": "any"},
     # Issue #13: the standing agency assigns tasks; a lead unit's submitter reports on its own tasks.
     "submitter": {"view": "own", "download_template": "own", "submit": "own", "update_tasks": "own"},
     "viewer": {"view": "any"},
@@ -205,6 +208,12 @@ CASES = {
     "update_tasks_other": Case(
         "update_tasks", "other", lambda e, a: tasks.set_status(e, a, OTHER_TASK, "done", "Đã xong", now=NOW),
         lambda e: _count(e, models.Task, models.Task.id == OTHER_TASK, models.Task.status == "done") == 1,
+    ),
+    "verify_figures": Case(
+        "verify_figures", None,
+        lambda e, a: verification.record(e, a, OTHER_UNIT, OPEN_PERIOD, "dossiers_received", "history_outlier", "to_verify",
+                                         value_key="1000", note="Cần xác minh với xã", now=NOW),
+        lambda e: _count(e, models.DataVerification) == 1,
     ),
     "configure": Case(
         "configure", None, lambda e, a: settings_service.change(e, a, {"deadline_day": 7}, now=NOW),

@@ -25,6 +25,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/submissions.py", "nop-so-lieu", "submissions.title", ":material/upload_file:", "nav.section_main"),
     PageSpec("pages/league.py", "bang-xep-hang", "league.title", ":material/format_list_numbered:", "nav.section_main"),
     PageSpec("pages/weak.py", "don-vi-yeu", "weak.title", ":material/report:", "nav.section_agency"),
+    PageSpec("pages/review.py", "kiem-tra-so-lieu", "review.title", ":material/fact_check:", "nav.section_agency"),
     PageSpec("pages/tasks.py", "nhiem-vu", "tasks.title", ":material/task_alt:", "nav.section_agency"),
     PageSpec("pages/reports.py", "bao-cao-thang", "reports.page.title", ":material/summarize:", "nav.section_agency"),
     PageSpec("pages/unit_profile.py", "ho-so-don-vi", "profile.title", ":material/badge:", "nav.section_agency"),

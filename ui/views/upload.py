@@ -152,6 +152,10 @@ def upload_flow(lang: str) -> None:
         for p in f.problems:
             if p.code == "late_submission":
                 st.warning(f"**{md_escape(f.name)}** — {md_escape(p.message(lang))}", icon=":material/schedule:")
+        unusual = [p for p in f.problems if p.code.startswith("anomaly_")]  # issue 19: figures to look at again
+        if unusual:
+            st.warning("\n".join([f"**{md_escape(f.name)}** — {i18n.t('review.upload.heading', lang)}"]
+                                 + [f"- {md_escape(p.message(lang))}" for p in unusual]), icon=":material/fact_check:")
     if accepted:
         save = bool(st.session_state.get("upload_mapping")) and st.checkbox(
             _t("submissions.save_mapping", lang), value=True, key="upload_save_mapping")
