@@ -39,7 +39,7 @@ if "ready" not in st.session_state:
 
 engine = data.engine()
 actor = auth.current(engine)
-chrome.draw(language)
+chrome.draw(language, chrome.upload_limit_mb())
 if actor is None:
     st.navigation(auth.signed_out_pages(engine, language)).run()
 else:
