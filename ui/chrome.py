@@ -96,7 +96,7 @@ _SCRIPT = """<script>(() => {
     if (window.innerWidth >= __NARROW__) return;
     if (!event.target.closest('[data-testid="stSidebarNav"] a, [data-testid="stSidebarNavLink"]')) return;
     setTimeout(() => {
-      const close = document.querySelector('[data-testid="stSidebar"][aria-expanded="true"] [data-testid="stSidebarCollapseButton"] button');
+      const close = document.querySelector('[data-testid="stSidebar"][data-collapsed="false"] [data-testid="stSidebarCollapseButton"] button');
       if (close) close.click();
     }, 150);
   }, true);

@@ -10,9 +10,10 @@ import i18n
 from domain.safe_text import md_escape
 from presentation import numbers
 from ui import charts, data
-from ui.cards import status_legend_markdown
+from ui.cards import BADGE_COLOUR, status_legend_markdown
+from ui.cards import md_escape as cards_md_escape
 from ui.data import DataKey
-from ui.theme import status_text
+from ui.theme import status_style, status_text
 from ui.views import common
 
 EDGE = 10  # units shown at each end of a long ranking
@@ -123,9 +124,40 @@ def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: st
     if gap_after:
         labels = labels[:gap_after] + [i18n.t("charts.gap_rows", lang, count=hidden)] + labels[gap_after:]
     fig = charts.status_heatmap(cells, labels, {c: _wrap(short[c]) for c in columns}, lang)
-    st.plotly_chart(fig, config=charts.CONFIG)
-    st.markdown(status_legend_markdown(lang))
-    st.caption(i18n.t("leaders.localities.heatmap_caption", lang))
+    # Both drawn; CSS (ui.chrome) shows the grid on a wide screen and the list of chips below 640 px, where
+    # a grid of ~14 columns cannot be read (the server cannot know the width).
+    with st.container(key="heatmap_wide"):
+        st.plotly_chart(fig, config=charts.CONFIG)
+        st.markdown(status_legend_markdown(lang))
+        st.caption(i18n.t("leaders.localities.heatmap_caption", lang))
+    with st.container(key="heatmap_narrow"):
+        st.caption(i18n.t("firstday.heatmap.narrow_caption", lang))
+        st.markdown(status_legend_markdown(lang))
+        gap = i18n.t("charts.gap_rows", lang, count=hidden) if gap_after else None
+        st.markdown(unit_chips_markdown(rows, cells, columns, short, lang, gap_after=gap_after, gap_label=gap))
+
+
+def unit_chips_markdown(rows: pd.DataFrame, cells: pd.DataFrame, columns: list[str], short: dict[str, str], lang: str,
+                        *, gap_after: int | None = None, gap_label: str | None = None) -> str:
+    """The heat map as a list for a phone: each unit (in the chart's order) in bold, then one coloured chip
+    per indicator with its status symbol, short name and value (":red-badge[✖ Trực tuyến 41,20%]"); the
+    units left out between the two ends of a long ranking are said where they are left out."""
+    by_unit = {u: g.set_index("indicator_code") for u, g in cells.groupby("unit_code", sort=False)}
+    blocks = []
+    for code, label in zip(rows["unit_code"], rows["label"]):
+        mine = by_unit.get(code)
+        chips = []
+        for c in columns:
+            if mine is None or c not in mine.index:
+                continue
+            cell = mine.loc[c]
+            status = cell["status"] if isinstance(cell["status"], str) else "no_data"
+            text = f"{status_style(status).icon} {short[c]} {numbers.pct(cell['value'], lang)}"
+            chips.append(f":{BADGE_COLOUR.get(status, 'gray')}-badge[{cards_md_escape(text)}]")
+        if gap_after is not None and len(blocks) == gap_after and gap_label:
+            blocks.append(f"*{cards_md_escape(gap_label)}*")
+        blocks.append(f"**{cards_md_escape(label)}**  \n" + " ".join(chips))
+    return "\n\n".join(blocks)
 
 
 def _wrap(text: str, width: int = 14) -> str:
@@ -194,9 +226,13 @@ def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str,
     for col in (c["numerator"], c["denominator"]):
         fmt[col] = lambda v: numbers.integer(v, lang)
     fmt[c["rank"]] = lambda v: str(int(v)) if numbers.known(v) else "–"
-    styled = frame.drop(columns=[c["code"]]).style.format(fmt, na_rep="–")
+    # The unit and its value first and pinned: on a phone they are what fits, the rest scrolls sideways.
+    shown = frame.drop(columns=[c["code"]])
+    first = [c["unit"], c["value"]]
+    styled = shown[first + [col for col in shown.columns if col not in first]].style.format(fmt, na_rep="–")
     st.dataframe(styled, hide_index=True, width="stretch",
-                 column_config={c["unit"]: st.column_config.TextColumn(pinned=True)})
+                 column_config={c["unit"]: st.column_config.TextColumn(pinned=True),
+                                c["value"]: st.column_config.Column(pinned=True)})
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
