@@ -19,6 +19,7 @@ import streamlit as st
 
 import i18n
 from ui import auth, data
+from ui.theme import STATUS
 
 SCRIPTS_KEY = "p06_scripts"  # the hidden container: Streamlit gives it the class st-key-p06_scripts
 NARROW_PX = 640  # below this width the page is laid out for a phone
@@ -64,11 +65,23 @@ def css(lang: str, max_upload_mb: int | None = None) -> str:
 {DROPZONE} > div:not([data-testid]) > span:only-child {{ font-size: 0; }}
 {DROPZONE} > div:not([data-testid]) > span:only-child::after {{ content: {css_text(t("firstday.uploader.drop"))}; font-size: 16px; }}
 .st-key-heatmap_narrow {{ display: none; }}
+.p06-chips p {{ margin: 0 0 0.75rem 0; line-height: 1.9; }}
+.p06-chips .p06-gap {{ font-style: italic; color: #6b6b6b; }}
+.p06-chip {{ display: inline-block; border-radius: 0.5rem; padding: 0 0.45rem; margin: 0 0.25rem 0 0; font-size: 14px;
+  line-height: 1.6; white-space: nowrap; }}
+{_chip_colours()}
 @media (max-width: {NARROW_PX - 0.02}px) {{
   .st-key-heatmap_wide {{ display: none; }}
   .st-key-heatmap_narrow {{ display: block; }}
 }}
 """
+
+
+def _chip_colours() -> str:
+    """Each status's chip: dark text (readable whatever the colour) on a fill and a border of its colour
+    (ui.theme); the symbol says the status without the colour."""
+    return "\n".join(f".p06-chip.p06-{status} {{ color: #1f1f1f; background: {style.colour}26; border: 1px solid {style.colour}; }}"
+                     for status, style in STATUS.items())
 
 
 def _spoken_words(lang: str) -> dict:

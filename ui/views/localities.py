@@ -3,6 +3,8 @@ indicators (a status heat map), and in a sortable table that downloads as CSV an
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -10,8 +12,7 @@ import i18n
 from domain.safe_text import md_escape
 from presentation import numbers
 from ui import charts, data
-from ui.cards import BADGE_COLOUR, status_legend_markdown
-from ui.cards import md_escape as cards_md_escape
+from ui.cards import status_legend_markdown
 from ui.data import DataKey
 from ui.theme import status_style, status_text
 from ui.views import common
@@ -134,14 +135,16 @@ def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: st
         st.caption(i18n.t("firstday.heatmap.narrow_caption", lang))
         st.markdown(status_legend_markdown(lang))
         gap = i18n.t("charts.gap_rows", lang, count=hidden) if gap_after else None
-        st.markdown(unit_chips_markdown(rows, cells, columns, short, lang, gap_after=gap_after, gap_label=gap))
+        st.html(unit_chips_html(rows, cells, columns, short, lang, gap_after=gap_after, gap_label=gap))
 
 
-def unit_chips_markdown(rows: pd.DataFrame, cells: pd.DataFrame, columns: list[str], short: dict[str, str], lang: str,
-                        *, gap_after: int | None = None, gap_label: str | None = None) -> str:
-    """The heat map as a list for a phone: each unit (in the chart's order) in bold, then one coloured chip
-    per indicator with its status symbol, short name and value (":red-badge[✖ Trực tuyến 41,20%]"); the
-    units left out between the two ends of a long ranking are said where they are left out."""
+def unit_chips_html(rows: pd.DataFrame, cells: pd.DataFrame, columns: list[str], short: dict[str, str], lang: str,
+                    *, gap_after: int | None = None, gap_label: str | None = None) -> str:
+    """The heat map as a list for a phone: each unit (in the chart's order) in bold, then one chip per
+    indicator in its status colour with its symbol, short name and value ("✖ Trực tuyến 41,20%"); the
+    units left out between the two ends of a long ranking are said where they are left out. Plain HTML
+    (styled by the classes in ui.chrome), escaped: 130 units × 14 chips as markdown badges took the
+    browser seconds to draw even while hidden."""
     by_unit = {u: g.set_index("indicator_code") for u, g in cells.groupby("unit_code", sort=False)}
     blocks = []
     for code, label in zip(rows["unit_code"], rows["label"]):
@@ -153,11 +156,11 @@ def unit_chips_markdown(rows: pd.DataFrame, cells: pd.DataFrame, columns: list[s
             cell = mine.loc[c]
             status = cell["status"] if isinstance(cell["status"], str) else "no_data"
             text = f"{status_style(status).icon} {short[c]} {numbers.pct(cell['value'], lang)}"
-            chips.append(f":{BADGE_COLOUR.get(status, 'gray')}-badge[{cards_md_escape(text)}]")
+            chips.append(f'<span class="p06-chip p06-{html.escape(status)}">{html.escape(text)}</span>')
         if gap_after is not None and len(blocks) == gap_after and gap_label:
-            blocks.append(f"*{cards_md_escape(gap_label)}*")
-        blocks.append(f"**{cards_md_escape(label)}**  \n" + " ".join(chips))
-    return "\n\n".join(blocks)
+            blocks.append(f'<p class="p06-gap">{html.escape(gap_label)}</p>')
+        blocks.append(f'<p class="p06-unit"><b>{html.escape(label)}</b><br>{" ".join(chips)}</p>')
+    return '<div class="p06-chips">' + "".join(blocks) + "</div>"
 
 
 def _wrap(text: str, width: int = 14) -> str:
