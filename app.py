@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 import i18n
-from ui import auth, data, lang
+from ui import auth, chrome, data, lang
 
 # A local favicon: a material-icon or emoji favicon makes the browser fetch it from a CDN.
 FAVICON = str(Path(__file__).with_name("ui") / "static" / "favicon.png")
@@ -39,6 +39,7 @@ if "ready" not in st.session_state:
 
 engine = data.engine()
 actor = auth.current(engine)
+chrome.draw(language, chrome.upload_limit_mb())
 if actor is None:
     st.navigation(auth.signed_out_pages(engine, language)).run()
 else:

@@ -45,7 +45,11 @@ best, worst = ranked.iloc[0], ranked.iloc[-1]
 st.markdown(t("league.summary", n=i18n.fmt_int(len(table), language), best=i18n.fmt_number(best["score"], language, 2),
               top=unit_names.get(best["unit_code"]), worst=i18n.fmt_number(worst["score"], language, 2),
               bottom=unit_names.get(worst["unit_code"]), spread=i18n.fmt_number(best["score"] - worst["score"], language, 1)))
-config = {t("league.col_unit"): st.column_config.Column(pinned=True, width="medium")}
+# The unit and its score first and pinned: on a phone they are what fits, the rest scrolls sideways.
+first = [t("league.col_unit"), t("league.col_score")]
+table = table[first + [col for col in table.columns if col not in first]]
+config = {t("league.col_unit"): st.column_config.Column(pinned=True, width="medium"),
+          t("league.col_score"): st.column_config.Column(pinned=True)}
 event = st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 600), column_config=config,
                      on_select="rerun", selection_mode="single-row", key="league_table")
 st.caption(t("league.caption"))

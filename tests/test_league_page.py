@@ -28,6 +28,7 @@ def test_the_league_table_is_the_scorecard_ranked_with_its_parts(sample):  # noq
     names = names_of(sample)
     table = at.dataframe[0].value
     assert len(table) == len(communes)
+    assert list(table.columns[:2]) == ["Đơn vị", "Điểm"]  # the unit and its score first: what a phone shows
     assert list(table["Đơn vị"][:5]) == [names[c] for c in communes["unit_code"][:5]]
     assert list(table["Điểm"]) == [i18n.fmt_number(x, "vi", 2) for x in communes["score"]]  # 99,96: Vietnamese decimals
     assert {"Tiến độ, kết quả giải quyết", "Số hóa hồ sơ", "Cung cấp dịch vụ trực tuyến", "Thay đổi so với tháng trước",

@@ -227,6 +227,13 @@ def test_localities_bars_rank_the_communes_with_top_and_bottom_then_all(monkeypa
     spec = plotly_specs(at)[0]
     assert any(i18n.t("charts.gap_rows", "vi", count=len(k) - 20) == y for y in spec["layout"]["yaxis"]["categoryarray"])
     assert spec["layout"]["height"] < 1000
+    # On a phone the heat map is the list of chips under it (ui.chrome shows one or the other by width):
+    # each unit of the chart, in its order, with the units in between said where they are left out.
+    gap = i18n.t("charts.gap_rows", "vi", count=len(k) - 20)
+    chips = next(h.proto.body for h in at.get("html") if "p06-chip" in h.proto.body and gap in h.proto.body)
+    assert chips.index(unit_names[top["unit_code"]]) < chips.index(gap) < chips.index(unit_names[bottom["unit_code"]])
+    # The table puts the unit and its value first (a phone shows those two without scrolling sideways).
+    assert list(at.dataframe[0].value.columns[:2]) == ["Đơn vị", "Kết quả"]
 
     at.button_group(key="localities_show").set_value("all").run()
     assert len(shown_bars(at)) == len(k)

@@ -1,7 +1,8 @@
 """Sign-in for the app shell (app.py): who is acting in this browser session, and what they may open.
 
-The browser session keeps only a session token (`st.session_state["auth_token"]`); every rerun resumes
-it through `services.sessions.resume`, which ends expired, idle or deactivated sessions (and demo
+The browser session keeps only a session token (`st.session_state["auth_token"]`), and the browser keeps
+it in an HttpOnly cookie (ui/signin_cookie.py), so that a reload, a new tab or a shared link opens signed
+in; every rerun resumes it through `services.sessions.resume`, which ends expired, idle or deactivated sessions (and demo
 sessions outside sample mode). The resumed `Actor` goes to `st.session_state["actor"]`, where pages read
 it (`ui.session.current_actor`) and pass it to every service call, which authorises and audits.
 
@@ -15,6 +16,8 @@ Single sign-on (`st.login`, OIDC) is offered when `.streamlit/secrets.toml` conf
 
 from __future__ import annotations
 
+import json
+import secrets
 from pathlib import Path
 
 import streamlit as st
@@ -25,15 +28,20 @@ from domain.safe_text import md_escape
 from services import auth as auth_service
 from services import demo, permissions, sessions
 from services import users as users_service
+from services.clock import setting
 from services.permissions import Actor
 from services.sample_mode import sample_only
-from ui import data, navigation, session
+from services.sessions import token_hash
+from ui import data, navigation, session, signin_cookie
 
 TOKEN_KEY = "auth_token"
 ACTOR_KEY = session.SESSION_KEY  # where ui.session.current_actor reads it
 NOTICE_KEY = "auth_notice"
 SSO_TRIED_KEY = "auth_sso_tried"  # the identity token single sign-on was last tried with
 SSO_ERROR_KEY = "auth_sso_refused"
+HANDOFF_KEY = "auth_cookie_handoff"  # the one-time code the page posts to get the cookie set
+CLEAR_KEY = "auth_cookie_clear"  # signed out here: the page asks the server to clear the cookie
+REFUSED_KEY = "auth_cookie_refused"  # the hash of a cookie token this session saw end (signed out, expired)
 
 
 def prepare(engine) -> None:
@@ -43,15 +51,25 @@ def prepare(engine) -> None:
 
 
 def current(engine) -> Actor | None:
-    """The signed-in actor of this browser session, re-checked against the database on every run."""
+    """The signed-in actor of this browser session, re-checked against the database on every run. Without
+    a token of its own, the session takes the one in the browser's cookie (a reload, a new tab, a link)."""
     token = st.session_state.get(TOKEN_KEY)
+    from_cookie = False
+    if not token:
+        token = signin_cookie.read_token(st.context.cookies)
+        from_cookie = token is not None and token_hash(token) != st.session_state.get(REFUSED_KEY)
+        token = token if from_cookie else None
     if token:
         actor = sessions.resume(engine, token)
         if actor is None:
             st.session_state.pop(TOKEN_KEY, None)
             st.session_state.pop(ACTOR_KEY, None)
+            st.session_state.pop(HANDOFF_KEY, None)
+            st.session_state[REFUSED_KEY] = token_hash(token)
+            st.session_state[CLEAR_KEY] = secrets.token_hex(8)
             st.session_state[NOTICE_KEY] = "access.auth.session_expired"
             return None
+        st.session_state[TOKEN_KEY] = token
         st.session_state[ACTOR_KEY] = actor
         return actor
     # Without a token only server code can have put an actor here (no widget has this key): the tests do,
@@ -62,11 +80,20 @@ def current(engine) -> Actor | None:
 def _begin(token: str) -> None:
     st.session_state[TOKEN_KEY] = token
     st.session_state.pop(NOTICE_KEY, None)
+    st.session_state.pop(CLEAR_KEY, None)
+    engine = data.engine()
+    st.session_state[HANDOFF_KEY] = signin_cookie.offer(
+        token, max_age=setting(engine, "session_max_hours") * 3600, secure=setting(engine, "session_cookie_secure"))
     st.rerun()
 
 
 def sign_out(engine) -> None:
-    sessions.sign_out(engine, st.session_state.pop(TOKEN_KEY, None))
+    token = st.session_state.pop(TOKEN_KEY, None)
+    sessions.sign_out(engine, token)  # revoked in the database: the cookie, wherever it is, no longer works
+    if token:
+        st.session_state[REFUSED_KEY] = token_hash(token)
+    st.session_state[CLEAR_KEY] = secrets.token_hex(8)
+    st.session_state.pop(HANDOFF_KEY, None)
     st.session_state.pop(ACTOR_KEY, None)
     if _sso_config() is not None and getattr(st.user, "is_logged_in", False):
         # Streamlit's identity cookie goes too (and the provider's session, through its end-session page):
@@ -76,6 +103,36 @@ def sign_out(engine) -> None:
         st.logout()
         st.stop()
     st.rerun()
+
+
+# Posted once by the page after sign-in (fetch, same origin): the server answers with the HttpOnly cookie.
+# Relative to the page's address, so that a base URL path (server.baseUrlPath) is kept.
+_SET_COOKIE_JS = """<script>(() => {{
+  const code = {code};
+  if ((window.__p06CookieCodes ||= new Set()).has(code)) return;
+  window.__p06CookieCodes.add(code);
+  fetch(new URL("_p06/session", document.baseURI), {{method: "POST", credentials: "same-origin",
+    headers: {{"Content-Type": "application/json"}}, body: JSON.stringify({{code}})}});
+}})();</script>"""
+_CLEAR_COOKIE_JS = """<script>(() => {{
+  const once = {once};
+  if ((window.__p06CookieClears ||= new Set()).has(once)) return;
+  window.__p06CookieClears.add(once);
+  fetch(new URL("_p06/session", document.baseURI), {{method: "DELETE", credentials: "same-origin"}});
+}})();</script>"""
+
+
+def cookie_script() -> None:
+    """After sign-in, the script that has the browser fetch its cookie (until it has); after sign-out, the
+    one that clears it. Drawn in a hidden container (ui.chrome), so it takes no room."""
+    code = st.session_state.get(HANDOFF_KEY)
+    if code and signin_cookie.taken(code):
+        st.session_state.pop(HANDOFF_KEY, None)
+        code = None
+    if code:
+        st.html(_SET_COOKIE_JS.format(code=json.dumps(code)), unsafe_allow_javascript=True)
+    elif st.session_state.get(CLEAR_KEY) and not st.session_state.get(TOKEN_KEY):
+        st.html(_CLEAR_COOKIE_JS.format(once=json.dumps(st.session_state[CLEAR_KEY])), unsafe_allow_javascript=True)
 
 
 def _sso_config() -> auth_service.SsoConfig | None:

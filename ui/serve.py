@@ -7,6 +7,9 @@ names before app.py's `st.navigation` takes over, so a link to any page but the 
 /xu-huong) gets an English "Page not found" dialog once. app.py declares every page itself, so the old
 mode is switched off before the server starts.
 
+The server also answers the session cookie's route and sends the default page's own address (/tong-quan)
+to the root (ui/signin_cookie.py): Streamlit's app is wrapped in that middleware here.
+
 The tables' own export (CSV download, copy) is switched off here too (ALWAYS), so that no configuration
 can bring it back.
 """
@@ -27,8 +30,27 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    _wrap_app()
     sys.argv = ["streamlit", "run", str(APP), *ALWAYS, *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
+
+
+def _wrap_app() -> None:
+    """Put ui.signin_cookie's middleware in front of the Starlette app Streamlit's server builds."""
+    from streamlit import config
+    from streamlit.web.server.starlette import starlette_server
+
+    from ui.signin_cookie import SessionCookieMiddleware
+
+    build = starlette_server.create_starlette_app
+    if getattr(build, "p06_wrapped", False):
+        return
+
+    def create_starlette_app(runtime):
+        return SessionCookieMiddleware(build(runtime), config.get_option("server.baseUrlPath") or "")
+
+    create_starlette_app.p06_wrapped = True
+    starlette_server.create_starlette_app = create_starlette_app
 
 
 if __name__ == "__main__":

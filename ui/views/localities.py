@@ -14,7 +14,7 @@ from presentation import numbers
 from ui import charts, data
 from ui.cards import status_legend_markdown
 from ui.data import DataKey
-from ui.theme import status_text
+from ui.theme import status_style, status_text
 from ui.views import common
 
 EDGE = 10  # units shown at each end of a long ranking
@@ -105,7 +105,7 @@ def _heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, l
     unit code of each row label (for the drill-through)."""
     rows, gap_after, hidden = _shown(key, period, level, indicator, show, lang, allowed)
     if rows.empty:
-        return None, {}
+        return None, {}, ""
     k = data.kpis(key, period, level)
     measured = k.groupby("indicator_code", sort=False)["value"].apply(lambda v: v.notna().any())
     columns = [c for c in k["indicator_code"].drop_duplicates() if measured.get(c, False)]
@@ -123,19 +123,28 @@ def _heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, l
     if gap_after:
         labels = labels[:gap_after] + [i18n.t("charts.gap_rows", lang, count=hidden)] + labels[gap_after:]
     fig = charts.status_heatmap(cells, labels, {c: _wrap(short[c]) for c in columns}, lang)
-    return fig, _codes(rows)
+    gap = i18n.t("charts.gap_rows", lang, count=hidden) if gap_after else None
+    chips = unit_chips_html(rows, cells, columns, short, lang, gap_after=gap_after, gap_label=gap)
+    return fig, _codes(rows), chips
 
 
 def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, lang: str,
                  allowed: frozenset[str] | None = None) -> None:
-    """The heat map; clicking a cell opens that unit's profile for the same month (issue 12)."""
-    fig, codes = _heatmap(key, period, level, indicator, show, lang, allowed)
+    """The heat map; clicking a cell opens that unit's profile for the same month (issue 12). Both the grid
+    and a list are drawn; CSS (ui.chrome) shows the grid on a wide screen and the list of chips below 640 px,
+    where a grid of ~14 columns cannot be read (the server cannot know the width)."""
+    fig, codes, chips = _heatmap(key, period, level, indicator, show, lang, allowed)
     if fig is None:
         return
-    event = st.plotly_chart(fig, config=charts.CONFIG, on_select="rerun", selection_mode="points",
-                            key=f"localities_heatmap_{level}_{indicator}_{show}")
-    st.markdown(status_legend_markdown(lang))
-    st.caption(i18n.t("leaders.localities.heatmap_caption", lang) + " " + i18n.t("push.drill.heatmap_hint", lang))
+    with st.container(key="heatmap_wide"):
+        event = st.plotly_chart(fig, config=charts.CONFIG, on_select="rerun", selection_mode="points",
+                                key=f"localities_heatmap_{level}_{indicator}_{show}")
+        st.markdown(status_legend_markdown(lang))
+        st.caption(i18n.t("leaders.localities.heatmap_caption", lang) + " " + i18n.t("push.drill.heatmap_hint", lang))
+    with st.container(key="heatmap_narrow"):
+        st.caption(i18n.t("firstday.heatmap.narrow_caption", lang))
+        st.markdown(status_legend_markdown(lang))
+        st.html(chips)
     _open_profile(event, codes, period)
 
 
@@ -151,6 +160,31 @@ def _open_profile(event, codes: dict[str, str], period: str) -> None:
     code = next((codes.get(p.get("y")) for p in points if codes.get(p.get("y"))), None)
     if code is not None:
         st.switch_page("pages/unit_profile.py", query_params={"unit": code, "period": period})
+
+
+def unit_chips_html(rows: pd.DataFrame, cells: pd.DataFrame, columns: list[str], short: dict[str, str], lang: str,
+                    *, gap_after: int | None = None, gap_label: str | None = None) -> str:
+    """The heat map as a list for a phone: each unit (in the chart's order) in bold, then one chip per
+    indicator in its status colour with its symbol, short name and value ("✖ Trực tuyến 41,20%"); the
+    units left out between the two ends of a long ranking are said where they are left out. Plain HTML
+    (styled by the classes in ui.chrome), escaped: 130 units × 14 chips as markdown badges took the
+    browser seconds to draw even while hidden."""
+    by_unit = {u: g.set_index("indicator_code") for u, g in cells.groupby("unit_code", sort=False)}
+    blocks = []
+    for code, label in zip(rows["unit_code"], rows["label"]):
+        mine = by_unit.get(code)
+        chips = []
+        for c in columns:
+            if mine is None or c not in mine.index:
+                continue
+            cell = mine.loc[c]
+            status = cell["status"] if isinstance(cell["status"], str) else "no_data"
+            text = f"{status_style(status).icon} {short[c]} {numbers.pct(cell['value'], lang)}"
+            chips.append(f'<span class="p06-chip p06-{html.escape(status)}">{html.escape(text)}</span>')
+        if gap_after is not None and len(blocks) == gap_after and gap_label:
+            blocks.append(f'<p class="p06-gap">{html.escape(gap_label)}</p>')
+        blocks.append(f'<p class="p06-unit"><b>{html.escape(label)}</b><br>{" ".join(chips)}</p>')
+    return '<div class="p06-chips">' + "".join(blocks) + "</div>"
 
 
 def _wrap(text: str, width: int = 14) -> str:
@@ -219,7 +253,10 @@ def _styled(key: DataKey, period: str, level: str, indicator: str, lang: str, al
     for col in (c["numerator"], c["denominator"]):
         fmt[col] = lambda v: numbers.integer(v, lang)
     fmt[c["rank"]] = lambda v: str(int(v)) if numbers.known(v) else "–"
-    return frame.drop(columns=[c["code"]]).style.format(fmt, na_rep="–"), list(frame[c["code"]])
+    # The unit and its value first and pinned: on a phone they are what fits, the rest scrolls sideways.
+    shown = frame.drop(columns=[c["code"]])
+    first = [c["unit"], c["value"]]
+    return shown[first + [col for col in shown.columns if col not in first]].style.format(fmt, na_rep="–"), list(frame[c["code"]])
 
 
 def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str, allowed: frozenset[str] | None = None) -> None:
@@ -228,7 +265,8 @@ def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str,
     c = _columns(lang)
     event = st.dataframe(styled, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key=f"localities_table_{level}_{indicator}",
-                         column_config={c["unit"]: st.column_config.TextColumn(pinned=True)})
+                         column_config={c["unit"]: st.column_config.TextColumn(pinned=True),
+                                        c["value"]: st.column_config.Column(pinned=True)})
     st.caption(i18n.t("push.drill.table_hint", lang))
     rows = event.selection.rows if event and event.selection else []
     if rows and 0 <= rows[0] < len(codes):

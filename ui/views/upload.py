@@ -9,6 +9,7 @@ units, the lock rules, the audit trail). A submitter is offered only their own u
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -21,8 +22,10 @@ from domain import clock, periods
 from domain.errors import ServiceError
 from domain.safe_text import guard_cell, md_escape
 from presentation.problems import problem_lines
+from presentation.receipt import receipt
 from services import permissions
 from services.submissions import check_upload, confirm_upload
+from storage import frames
 from ui import data, session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -175,17 +178,39 @@ def upload_flow(lang: str) -> None:
 
 
 def _show_stored(lang: str) -> None:
+    """What the last Confirm did: a receipt per stored file (number, figures, time, on time or late, a link to
+    each unit's profile), which stays until another file is chosen; duplicates and refusals said apart."""
     result = st.session_state.get("upload_result")
     if result is None:
         return
     for f in result.files:
         if f.stored:
-            st.success(_t("submissions.stored", lang, file=md_escape(f.name), id=f.submission_id, added=f.added, changed=f.changed,
-                          unchanged=f.unchanged, warnings=len(f.warnings)))
+            _receipt(f, lang)
         elif f.status == "duplicate":
             st.info(f"{md_escape(f.name)}: " + " ".join(p.markdown(lang) for p in f.problems))
         else:
             st.error(f"{md_escape(f.name)}: " + " ".join(p.markdown(lang) for p in f.errors))
+
+
+def _receipt(f, lang: str) -> None:
+    version = data.version()
+    settings = data.settings(version)
+    units = data.units(version)
+    names = dict(zip(units["code"], units["name_vi" if lang == "vi" else "name_en"]))
+    stored = frames.submissions(data.engine(), f.units[0] if f.units else None, f.periods[0] if f.periods else None)
+    stored = stored[stored["id"] == f.submission_id]
+    received = stored.iloc[0]["received_at"].to_pydatetime() if len(stored) else clock.utcnow()
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=dt.timezone.utc)
+    paper = receipt(f, received_at=received, deadline_day=settings["deadline_day"],
+                    offset_hours=settings["timezone_offset_hours"], unit_names=names, lang=lang)
+    with st.container(border=True, key=f"upload_receipt_{paper.submission_id}"):
+        st.success(_t("receipt.title", lang, file=md_escape(paper.file)), icon=":material/task_alt:")
+        st.markdown("\n".join(f"- **{md_escape(label)}:** {md_escape(value)}" for label, value in paper.lines))
+        for code in paper.units[:10]:
+            st.page_link("pages/unit_profile.py", label=md_escape(_t("receipt.profile_link", lang, unit=names.get(code, code))),
+                         icon=":material/badge:", query_params={"unit": code, "period": max(f.periods)} if f.periods else {"unit": code})
+        st.caption(_t("receipt.keep", lang))
 
 
 def _show_report(report, contents: list[bytes], registry, units: pd.DataFrame, lang: str) -> None:

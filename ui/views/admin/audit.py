@@ -13,6 +13,7 @@ import i18n
 from domain.errors import ServiceError
 from domain.safe_text import guard_cell
 from services import audit as audit_service
+from presentation.audit_detail import detail_text
 from services import permissions, trail
 from ui import data
 
@@ -52,7 +53,7 @@ def section(lang: str, actor) -> None:
         t("access.audit.column.action"): [t(f"access.action.{a}") if i18n.has(f"access.action.{a}") else a for a in shown["action"]],
         t("access.audit.column.target"): shown["target"].map(guard_cell),
         t("access.audit.column.outcome"): [t(f"access.outcome.{o}") if i18n.has(f"access.outcome.{o}") else o for o in shown["outcome"]],
-        t("access.audit.column.detail"): shown["detail"].map(guard_cell),
+        t("access.audit.column.detail"): [guard_cell(detail_text(d, lang)) for d in shown["detail"]],
     }), hide_index=True, width="stretch")
     cols = st.columns(2)
     for col, fmt, mime in ((cols[0], "csv", "text/csv"),

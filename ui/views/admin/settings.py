@@ -23,7 +23,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("weak", ("weak_gap_pp", "weak_bottom_n", "weak_falling_months", "weak_falling_min_pp", "weak_rule_points",
               "weak_severity_high", "weak_severity_medium", "weak_history_months", "weak_bottleneck_share",
               "weak_large_share_factor", "weak_shortfall_min_pp", "weak_high_max_share")),
-    ("sign_in", ("session_idle_minutes", "session_max_hours", "max_failed_logins", "max_failed_logins_per_source", "lockout_minutes",
+    ("sign_in", ("session_idle_minutes", "session_max_hours", "session_cookie_secure", "max_failed_logins", "max_failed_logins_per_source", "lockout_minutes",
                  "login_throttle_seconds", "password_min_length")),
     ("files", ("max_upload_mb", "max_rows", "max_cells", "max_uncompressed_mb", "max_uncompressed_ratio", "parse_seconds",
                "parse_memory_mb")),
