@@ -139,8 +139,8 @@ class _Writer:
         parts.add_run(p, self._date_line(issued_on), size=14, italic=True)
 
     def _date_line(self, issued_on: dt.date | None) -> str:
-        """"Nghệ An, ngày      tháng 11 năm 2026": the report goes out in the month after the one it covers;
-        the day is the staff's to fill in unless given."""
+        """"Nghệ An, ngày 06 tháng 12 năm 2026": the day the report is made (reports.pack passes it). Without
+        a date, the day is left blank for the staff in the month after the one reported on."""
         c, lang = self.c, self.lang
         when = issued_on or dt.date(int(c.next_period[:4]), int(c.next_period[5:7]), 1)
         month = f"{when.month:02d}" if lang == "vi" else when.strftime("%B")

@@ -174,9 +174,10 @@ def weak_summary(content: ReportContent) -> str:
         return t("reports.weak.none", lang, month=month_text(content.period, lang))
     counts = units["severity"].value_counts()
     long = int((units["months_flagged"] >= LONG_FLAGGED_MONTHS).sum())
+    new = int((units["months_flagged"] <= 1).sum())  # flagged this month, not the month before
     return t("reports.weak.summary", lang, count=integer(len(units), lang), high=integer(counts.get("high", 0), lang),
              medium=integer(counts.get("medium", 0), lang), low=integer(counts.get("low", 0), lang),
-             long=integer(long, lang), months=LONG_FLAGGED_MONTHS)
+             new=integer(new, lang), long=integer(long, lang), months=LONG_FLAGGED_MONTHS)
 
 
 def main_reasons(content: ReportContent, unit_code: str, limit: int = 3) -> list[str]:
@@ -193,10 +194,9 @@ def main_reasons(content: ReportContent, unit_code: str, limit: int = 3) -> list
 def shortcomings(content: ReportContent) -> list[Point]:
     """What the flags say is wrong this month, most general first."""
     lang, out = content.lang, []
-    lagging = [r for r in content.indicators if r.province.get("status") in NOT_ON_TRACK]
+    lagging = [(r, items) for r in content.indicators if (items := _lagging_items(r, lang))]
     if lagging:
-        items = [t("reports.issue.lagging_item", lang, indicator=inline(r.name), value=pct(r.province["value"], lang),
-                   expected=pct(r.province["expected"], lang)) for r in lagging]
+        items = [item for _, found in lagging for item in found]
         out.append(Point(t("reports.issue.lagging", lang, count=integer(len(lagging), lang)), _items(items)))
     if not content.weak_units.empty:
         out.append(Point(weak_summary(content)))
@@ -220,6 +220,21 @@ def shortcomings(content: ReportContent) -> list[Point]:
                            month=month_text(content.period, lang))))
     out += _followup_points(content)
     return out or [Point(t("reports.issue.none", lang))]
+
+
+def _lagging_items(result: IndicatorResult, lang: str) -> list[str]:
+    """An indicator below its glide path, as the items of "N chỉ tiêu toàn tỉnh chưa đạt lộ trình": the
+    province's figure, or, for an indicator only departments report (hospital and school fees), each
+    department below its path, named, as its sentence of section I says."""
+    if result.has_province_value:
+        if result.province.get("status") not in NOT_ON_TRACK:
+            return []
+        return [t("reports.issue.lagging_item", lang, indicator=inline(result.name), value=pct(result.province["value"], lang),
+                  expected=pct(result.province["expected"], lang))]
+    depts = result.departments
+    below = depts[depts["value"].notna() & depts["status"].isin(NOT_ON_TRACK)].sort_values("unit_code", kind="stable")
+    return [t("reports.issue.lagging_unit_item", lang, indicator=inline(result.name), unit=r["name"],
+              value=pct(r["value"], lang), expected=pct(r["expected"], lang)) for r in below.to_dict("records")]
 
 
 def _followup_points(content: ReportContent) -> list[Point]:
