@@ -20,13 +20,14 @@ import i18n
 from domain import clock, periods
 from domain.errors import ServiceError
 from domain.safe_text import guard_cell, md_escape
+from loaders.readers import ACCEPTED_EXTENSIONS
 from presentation.problems import problem_lines
 from services import permissions
 from services.submissions import check_upload, confirm_upload
 from ui import data, session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "tsv", "xls", "ods"]  # .xls/.ods accepted to explain "save as .xlsx"
+UPLOAD_TYPES = list(ACCEPTED_EXTENSIONS)  # loaders.readers: the file types the loaders read
 IGNORE = "ignore"
 FIRST_MONTH = "2024-01"
 
