@@ -138,6 +138,9 @@ table, measured = profile_view.indicator_table(key, period, figures_level, unit,
 st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table),
              column_config={t("profile.col_indicator"): st.column_config.TextColumn(width=320, pinned=True)})
 st.caption(t("profile.kpis_caption"))
+notes = profile_view.path_notes(key, period, figures_level, unit, language)
+if notes:
+    st.caption(notes)
 
 # --- trends -------------------------------------------------------------------------------------------
 st.markdown(f"**{t('profile.trend_heading')}**")

@@ -135,6 +135,31 @@ def month_text(period: str, lang: str) -> str:
     return i18n.fmt_period(period, lang)
 
 
+def carried_note(carried_from, lang: str) -> str | None:
+    """A figure carried from an earlier month, marked wherever it is shown (pages, report, exports):
+    "số liệu tháng 09/2026" / "figures of September 2026"; None for a figure reported this month."""
+    if missing(carried_from) or not carried_from:
+        return None
+    return i18n.t("carried.note", lang, month=month_text(str(carried_from), lang))
+
+
+def with_carried(text: str, carried_from, lang: str) -> str:
+    """"45,00%" -> "45,00% (số liệu tháng 09/2026)" for a carried figure; the text as it is otherwise."""
+    note = carried_note(carried_from, lang)
+    return f"{text} ({note})" if note else text
+
+
+def path_note(start_basis, start_period, lang: str) -> str | None:
+    """A glide path that starts at the unit's first month with figures (it has no December of the year
+    before: metrics.indicators, `start_basis` "first_month"), said wherever its status is shown: that
+    month always reads on track. None for a path from a December."""
+    if start_basis != "first_month" or missing(start_period) or not start_period:
+        return None
+    period = str(start_period)
+    return i18n.t("glide.first_month", lang, month=month_text(period, lang),
+                  december=month_text(f"{int(period[:4]) - 1}-12", lang))
+
+
 # -- numbers people type --------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from presentation.numbers import (
     pct,
     signed_number,
     target_pct,
+    with_carried,
 )
 from reports import docx_parts as parts
 from reports.charts import ranking_rows
@@ -43,6 +44,7 @@ from reports.wording import (
     inline,
     main_reasons,
     noun,
+    path_note,
     shortcomings,
     tasks,
 )
@@ -224,7 +226,8 @@ class _Writer:
 
         def add(frame) -> None:
             for r in frame.itertuples():
-                rows.append([str(int(r.rank)), r.name, pct(r.value, lang), signed_number(r.gap_pp, lang),
+                rows.append([str(int(r.rank)), r.name, with_carried(pct(r.value, lang), r.carried_from, lang),
+                             signed_number(r.gap_pp, lang),
                              signed_number(r.change_mom_pp, lang), self._status(r.status)])
                 shades.append([None] * 5 + [self._fill(r.status)])
 
@@ -346,6 +349,9 @@ def build_document(content: ReportContent, charts: dict[str, bytes | None], *, i
     for k, result in enumerate(c.indicators):
         letter = letters[k] if k < len(letters) else str(k + 1)
         w.body(f"{letter}) {indicator_sentence(c, result)}")
+    note = path_note(c)
+    if note:
+        w.body(note, italic=True)
     w.summary_table()
     months = sorted(c.trend["period"].unique())
     if months:

@@ -81,8 +81,10 @@ def _units(frame: pd.DataFrame, lang: str) -> str:
 
 
 def _best_worst(result: IndicatorResult, lang: str) -> str | None:
-    ranked = int(result.best["peers"].iloc[0]) if len(result.best) else 0
-    if ranked < 2:
+    """"Cao nhất …; thấp nhất …" among the units that reported (a carried figure names no one)."""
+    pool = result.departments if result.ranked_level == "department" else result.units
+    reported = int((pool["rank"].notna() & pool["carried_from"].isna()).sum())
+    if reported < 2:
         return None
     return t("reports.result.best_worst", lang, noun=noun(result.ranked_level, lang), best=_units(result.best, lang),
              worst=_units(result.worst, lang))
@@ -95,7 +97,11 @@ def _figure(name: str, row, year: int, period: str, lang: str, key: str) -> str:
     judged = [_target_phrase(row["target"], year, lang)]
     status = _status_phrase(row["status"], row["expected"], lang)
     if status:
-        judged.append(status)
+        # In the month a glide path starts from (no December before it) the status is on track by
+        # construction: the sentence says so. Later months are noted once under the list (`path_note`).
+        starts_now = row.get("start_basis") == "first_month" and row.get("start_period") == period
+        note = t("reports.path.now", lang, december=month_text(f"{year - 1}-12", lang)) if starts_now else None
+        judged.append(f"{status}, {note}" if note else status)
     parts = [head, ", ".join(judged)]
     changes = _changes(row["change_mom_pp"], row["change_yoy_pp"], period, lang)
     if changes:
@@ -116,6 +122,27 @@ def indicator_sentence(content: ReportContent, result: IndicatorResult) -> str:
         text = t("reports.result.departments_only", lang, indicator=result.name, departments="; ".join(parts))
     extra = _best_worst(result, lang)
     return f"{text}. {extra}." if extra else f"{text}."
+
+
+def path_note(content: ReportContent) -> str | None:
+    """Under the indicators: which glide paths of the year start at the first month with figures (there is
+    no December before them), so that "on track" is read for what it is. None when every path starts
+    from a December, or starts this month (the sentence itself says so then)."""
+    lang, by_start = content.lang, {}
+    for r in content.indicators:
+        rows = [r.province] if r.has_province_value else r.departments[r.departments["value"].notna()].to_dict("records")
+        for row in rows:
+            start = row.get("start_period")
+            if row.get("start_basis") == "first_month" and isinstance(start, str) and start < content.period \
+                    and not missing(row.get("target")):
+                names = by_start.setdefault(start, [])
+                if inline(r.name) not in names:
+                    names.append(inline(r.name))
+    if not by_start:
+        return None
+    return " ".join(t("reports.path.note", lang, december=month_text(f"{content.year - 1}-12", lang), year=content.year,
+                      indicators=name_list(names, lang, NAME_LIMIT), month=month_text(start, lang))
+                    for start, names in sorted(by_start.items()))
 
 
 def department_sentence(content: ReportContent) -> str | None:

@@ -116,3 +116,70 @@ def test_the_report_is_dated_the_day_it_is_made_and_covers_its_month(made, line)
 def test_the_english_report_is_dated_the_day_it_is_made():
     pack = build_pack(province(), "2025-07", "en", as_of=AS_OF, created=dt.datetime(2026, 12, 6, 2, 0, tzinfo=UTC))
     assert doc_tables(pack.docx)[0][1][1].endswith(", 6 December 2026")  # the small province has no English name
+
+
+# -- 14: a figure carried from an earlier month names no one and is marked -------------------------------
+# In 02/2025 Huyện Hai (D2) sent nothing: its ID-card pair is carried from 01/2025 (83,67 %), below Huyện
+# Một's reported 96,08 %.
+
+
+def test_a_unit_that_did_not_report_is_not_named_lowest_on_a_carried_figure():
+    pack = build_pack(province(), "2025-02", "vi", as_of=AS_OF)
+    sentence = next(line for line in doc_text(pack.docx).split("\n") if line.startswith("g) Tỷ lệ cấp thẻ Căn cước"))
+    assert "Huyện Hai" not in sentence and "thấp nhất" not in sentence  # one unit reported: no best or worst
+    assert "Chưa gửi số liệu: Huyện Hai." in doc_text(pack.docx)
+
+
+def test_the_annex_marks_the_carried_figure_with_its_month():
+    from tests.reports_files import table, workbook
+
+    wb = workbook(build_pack(province(), "2025-02", "vi", as_of=AS_OF).xlsx)
+    sheet = next(ws for ws in wb.worksheets if ws.title.endswith("Cấp thẻ Căn cước"))
+    rows = {r["Mã đơn vị"]: r for r in table(sheet, "Hạng")}
+    assert rows["D2"]["Ghi chú"] == "Số liệu tháng 01/2025"
+    assert rows["D1"]["Ghi chú"] is None
+    english = workbook(build_pack(province(), "2025-02", "en", as_of=AS_OF).xlsx)
+    sheet = next(ws for ws in english.worksheets if ws.title.endswith("ID cards issued"))
+    assert {r["Unit code"]: r["Note"] for r in table(sheet, "Rank")}["D2"] == "Figures of January 2025"
+
+
+def test_a_flag_on_a_carried_figure_carries_the_mark():
+    content = build_content(province(), "2025-02", "vi", as_of=AS_OF)
+    reasons = content.weak_reasons[(content.weak_reasons["unit_code"] == "D2")
+                                   & (content.weak_reasons["indicator_code"] == "id_card_coverage")]
+    assert len(reasons) and all(text.endswith("(số liệu tháng 01/2025)") for text in reasons["text"])
+    others = content.weak_reasons[content.weak_reasons["indicator_code"] != "id_card_coverage"]
+    assert not any("số liệu tháng" in text for text in others["text"])
+
+
+# -- 17: a glide path that starts at the first month with figures says so --------------------------------
+# Figures start in 07/2024: no December 2023, so every 2024 path starts at 07/2024.
+
+
+def test_the_report_says_a_path_starts_at_the_first_month_with_figures():
+    first = build_pack(province(), "2024-07", "vi", as_of=AS_OF)
+    sentence = next(line for line in doc_text(first.docx).split("\n") if line.startswith("a) Tỷ lệ hồ sơ tiếp nhận trực tuyến"))
+    assert ("đúng lộ trình (mức cần đạt tháng này: 47,50%), tháng này là tháng đầu tiên có số liệu (không có số liệu "
+            "tháng 12/2023) nên lộ trình tính từ chính tháng này và luôn được đánh giá đúng lộ trình") in sentence
+    # A later month of the same year: one note under the indicators (the online rate is the only one with
+    # a 2024 target in the small province).
+    later = doc_paragraphs(build_pack(province(), "2024-11", "vi", as_of=AS_OF).docx)
+    assert ("Ghi chú: không có số liệu tháng 12/2023 nên lộ trình năm 2024 của tỷ lệ hồ sơ tiếp nhận trực tuyến tính "
+            "từ tháng đầu tiên có số liệu (07/2024); tháng 07/2024 luôn được đánh giá đúng lộ trình.") in later
+    # Paths from a December say nothing of the kind (07/2025: from December 2024).
+    assert "tháng đầu tiên có số liệu" not in doc_text(build_pack(province(), "2025-07", "vi", as_of=AS_OF).docx)
+    english = doc_paragraphs(build_pack(province(), "2024-11", "en", as_of=AS_OF).docx)
+    assert any(p.startswith("Note: there are no figures for December 2023, so the 2024 glide path of") for p in english)
+
+
+def test_a_behind_flag_on_such_a_path_says_where_the_path_starts():
+    import metrics
+    from presentation.flags import reason_sentence
+
+    inputs = province(weak_bottleneck_share=0)  # the bottleneck rule off: each district's own lag is flagged
+    reasons = metrics.weak_localities(inputs, "2024-11", as_of=AS_OF).reasons
+    behind = reasons[(reasons["rule"] == "behind") & (reasons["unit_code"] == "D1")]
+    assert list(behind["path_from"]) == ["2024-07"]
+    text = reason_sentence(next(behind.itertuples()), {"online_dossier_rate": "Hồ sơ trực tuyến"}, "vi", 2)
+    assert text.endswith("(lộ trình tính từ tháng đầu tiên có số liệu là 07/2024 vì không có số liệu tháng 12/2023, "
+                         "nên tháng 07/2024 luôn được đánh giá đúng lộ trình)")

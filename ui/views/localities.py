@@ -30,11 +30,13 @@ def ranking(key: DataKey, period: str, level: str, indicator: str, lang: str, al
     rows["name"] = rows["unit_code"].map(lambda c: names.get(c, c))
     rows["rank_sort"] = rows["rank"].astype("float64").fillna(float("inf"))
     rows = rows.sort_values(["rank_sort", "name"]).drop(columns="rank_sort").reset_index(drop=True)
-    rows["label"] = [f"{int(r)}. {n}" if numbers.known(r) else n for r, n in zip(rows["rank"], rows["name"])]
+    # A unit that did not report ranks on a stock figure carried from an earlier month: marked as such.
+    rows["label"] = [numbers.with_carried(f"{int(r)}. {n}" if numbers.known(r) else n, m, lang)
+                     for r, n, m in zip(rows["rank"], rows["name"], rows["carried_from"])]
     rows["hover"] = [
         charts.hover_text(
             r.name,
-            f"{i18n.t('charts.value', lang)}: {numbers.pct(r.value, lang)}",
+            f"{i18n.t('charts.value', lang)}: {numbers.with_carried(numbers.pct(r.value, lang), r.carried_from, lang)}",
             f"{i18n.t('charts.target', lang)}: {numbers.target_pct(r.target, lang)} ({numbers.signed_points(r.gap_pp, lang)})" if numbers.known(r.target) else "",
             f"{i18n.t('charts.status', lang)}: {status_text(r.status, lang)}",
             i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if numbers.known(r.rank) else "",
@@ -145,7 +147,8 @@ def _wrap(text: str, width: int = 14) -> str:
 
 
 def _columns(lang: str) -> dict[str, str]:
-    keys = ("rank", "code", "unit", "value", "target", "gap", "expected", "status", "change", "numerator", "denominator")
+    keys = ("rank", "code", "unit", "value", "target", "gap", "expected", "status", "change", "numerator", "denominator",
+            "note")
     return {k: i18n.t(f"leaders.localities.col_{k}", lang) for k in keys}
 
 
@@ -167,6 +170,7 @@ def table(key: DataKey, period: str, level: str, indicator: str, lang: str, allo
         c["change"]: rows["change_mom_pp"].round(2),
         c["numerator"]: rows["numerator"].astype("Int64"),
         c["denominator"]: rows["denominator"].astype("Int64"),
+        c["note"]: [numbers.carried_note(m, lang) for m in rows["carried_from"]],
     })
 
 
