@@ -40,11 +40,10 @@ def ods_carries_macros(names: set[str]) -> bool:
 
 
 def read_calamine(name: str, content: bytes, kind: str, limits, refuse, ods_boxes: dict | None = None):
-    """The visible worksheets of an .xls or .ods (`kind`), as loaders.readers.RawBook. `ods_boxes`: per
-    sheet, the merged ranges found by `scan_ods` (.ods only)."""
+    """The visible worksheets of an .xls or .ods (`kind`) as (sheets, hidden): each sheet (name, rows,
+    merged ranges), which loaders.readers makes its RawSheet; the names of the hidden ones. `ods_boxes`:
+    per sheet, the merged ranges found by `scan_ods` (.ods only)."""
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
-
-    from loaders.readers import RawBook, RawSheet
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
@@ -80,14 +79,14 @@ def read_calamine(name: str, content: bytes, kind: str, limits, refuse, ods_boxe
                 merged = list((ods_boxes or {}).get(m.name, ()))
             else:
                 merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-            sheets.append(RawSheet(m.name, rows, merged))
+            sheets.append((m.name, rows, merged))
     except LoaderError:
         raise
     except Exception:  # noqa: BLE001 - a sheet calamine cannot parse is a damaged file, not a crash
         raise refuse("damaged_file") from None
     finally:
         wb.close()
-    return RawBook(name, kind, sheets, hidden)
+    return sheets, hidden
 
 
 def _cell(value):

@@ -99,7 +99,7 @@ def read_book(name: str, content: bytes, limits: Limits = Limits()) -> RawBook:
 
         if xls_carries_macros(content):
             raise refuse("macros_refused")
-        return read_calamine(name, content, "xls", limits, refuse)
+        return _book(name, "xls", read_calamine(name, content, "xls", limits, refuse))
     if head.startswith(b"PK"):
         return _read_zip(name, content, limits, refuse)
     if head.startswith(b"%PDF") or head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff":
@@ -182,7 +182,12 @@ def _read_ods(name: str, content: bytes, archive: zipfile.ZipFile, names: set[st
     if ods_carries_macros(names):
         raise refuse("macros_refused")
     merged = scan_ods(name, archive, limits)
-    return read_calamine(name, content, "ods", limits, refuse, merged)
+    return _book(name, "ods", read_calamine(name, content, "ods", limits, refuse, merged))
+
+
+def _book(name: str, kind: str, read: tuple[list, list[str]]) -> RawBook:
+    sheets, hidden = read
+    return RawBook(name, kind, [RawSheet(title, rows, merged) for title, rows, merged in sheets], hidden)
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d+)(?::([A-Z]{1,3}\d+))?"')
