@@ -17,8 +17,10 @@ from presentation.numbers import (
     change_phrase,
     integer,
     missing,
+    inline,
     month_text,
     name_list,
+    path_notes,
     pct,
     points,
     target_pct,
@@ -39,14 +41,6 @@ class Point:
 
     def plain(self) -> str:
         return " ".join((self.text, *self.items))
-
-
-def inline(name: str) -> str:
-    """An indicator's name inside a sentence: "Tỷ lệ số hóa hồ sơ" -> "tỷ lệ số hóa hồ sơ" (an acronym
-    such as "TTHC" or "ID" keeps its capitals)."""
-    if len(name) > 1 and name[0].isupper() and name[1].islower():
-        return name[0].lower() + name[1:]
-    return name
 
 
 def noun(level: str | None, lang: str) -> str:
@@ -128,21 +122,13 @@ def path_note(content: ReportContent) -> str | None:
     """Under the indicators: which glide paths of the year start at the first month with figures (there is
     no December before them), so that "on track" is read for what it is. None when every path starts
     from a December, or starts this month (the sentence itself says so then)."""
-    lang, by_start = content.lang, {}
+    items = []
     for r in content.indicators:
         rows = [r.province] if r.has_province_value else r.departments[r.departments["value"].notna()].to_dict("records")
-        for row in rows:
-            start = row.get("start_period")
-            if row.get("start_basis") == "first_month" and isinstance(start, str) and start < content.period \
-                    and not missing(row.get("target")):
-                names = by_start.setdefault(start, [])
-                if inline(r.name) not in names:
-                    names.append(inline(r.name))
-    if not by_start:
-        return None
-    return " ".join(t("reports.path.note", lang, december=month_text(f"{content.year - 1}-12", lang), year=content.year,
-                      indicators=name_list(names, lang, NAME_LIMIT), month=month_text(start, lang))
-                    for start, names in sorted(by_start.items()))
+        items += [(r.name, row.get("start_basis"), row.get("start_period")) for row in rows
+                  if isinstance(row.get("start_period"), str) and row.get("start_period") < content.period
+                  and not missing(row.get("target"))]
+    return path_notes(items, content.lang, NAME_LIMIT)
 
 
 def department_sentence(content: ReportContent) -> str | None:

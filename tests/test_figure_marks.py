@@ -49,9 +49,11 @@ def test_the_unit_profile_marks_a_carried_figure(monkeypatch, sample_url):
 
 def test_the_unit_profile_says_which_paths_start_at_the_first_month_with_figures(monkeypatch, sample_url):
     at = open_page(monkeypatch, sample_url, "pages/unit_profile.py", {"unit": "412", "period": "2024-10"})
-    notes = [c.value for c in at.caption if c.value.startswith("Lộ trình bắt đầu từ tháng đầu tiên có số liệu:")]
-    assert len(notes) == 1
-    assert ("Tỷ lệ hồ sơ tiếp nhận trực tuyến (lộ trình tính từ tháng đầu tiên có số liệu là 01/2024 vì không có số "
-            "liệu tháng 12/2023, nên tháng 01/2024 luôn được đánh giá đúng lộ trình)") in notes[0]
+    notes = [c.value for c in at.caption if c.value.startswith("Ghi chú: không có số liệu tháng 12/2023")]
+    assert len(notes) == 1  # one note for every path of the year, not one per indicator
+    assert notes[0].startswith("Ghi chú: không có số liệu tháng 12/2023 nên lộ trình năm 2024 của tỷ lệ hồ sơ tiếp "
+                               "nhận trực tuyến, tỷ lệ hồ sơ giải quyết đúng hạn")
+    assert notes[0].endswith("tính từ tháng đầu tiên có số liệu (01/2024); tháng 01/2024 luôn được đánh giá đúng lộ trình.")
+    assert "toàn trình" not in notes[0]  # an indicator without a target has no path
     later = open_page(monkeypatch, sample_url, "pages/unit_profile.py", {"unit": "16681", "period": "2026-10"})
     assert not [c.value for c in later.caption if "tháng đầu tiên có số liệu" in c.value]

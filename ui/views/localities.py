@@ -30,9 +30,9 @@ def ranking(key: DataKey, period: str, level: str, indicator: str, lang: str, al
     rows["name"] = rows["unit_code"].map(lambda c: names.get(c, c))
     rows["rank_sort"] = rows["rank"].astype("float64").fillna(float("inf"))
     rows = rows.sort_values(["rank_sort", "name"]).drop(columns="rank_sort").reset_index(drop=True)
-    # A unit that did not report ranks on a stock figure carried from an earlier month: marked as such.
-    rows["label"] = [numbers.with_carried(f"{int(r)}. {n}" if numbers.known(r) else n, m, lang)
-                     for r, n, m in zip(rows["rank"], rows["name"], rows["carried_from"])]
+    rows["unit_label"] = [f"{int(r)}. {n}" if numbers.known(r) else n for r, n in zip(rows["rank"], rows["name"])]
+    # A unit that did not report ranks on a stock figure carried from an earlier month: its bar says so.
+    rows["label"] = [numbers.with_carried(lb, m, lang) for lb, m in zip(rows["unit_label"], rows["carried_from"])]
     rows["hover"] = [
         charts.hover_text(
             r.name,
@@ -112,16 +112,17 @@ def draw_heatmap(key: DataKey, period: str, level: str, indicator: str, show: st
     measured = k.groupby("indicator_code", sort=False)["value"].apply(lambda v: v.notna().any())
     columns = [c for c in k["indicator_code"].drop_duplicates() if measured.get(c, False)]
     short = common.short_names(key, lang)
-    names = dict(zip(rows["unit_code"], rows["label"]))
+    names = dict(zip(rows["unit_code"], rows["unit_label"]))  # a row holds every indicator: marks go in its cells
     cells = k[k["unit_code"].isin(names) & k["indicator_code"].isin(columns)].copy()
     cells["label"] = cells["unit_code"].map(names)
     full = common.indicator_names(key, lang)
     cells["hover"] = [
-        charts.hover_text(f"{lb} – {full[c]}", f"{i18n.t('charts.value', lang)}: {numbers.pct(v, lang)}",
+        charts.hover_text(f"{lb} – {full[c]}", f"{i18n.t('charts.value', lang)}: {numbers.with_carried(numbers.pct(v, lang), m, lang)}",
                           f"{i18n.t('charts.target', lang)}: {numbers.target_pct(t, lang)}", status_text(s, lang))
-        for lb, c, v, t, s in zip(cells["label"], cells["indicator_code"], cells["value"], cells["target"], cells["status"])
+        for lb, c, v, t, s, m in zip(cells["label"], cells["indicator_code"], cells["value"], cells["target"], cells["status"],
+                                     cells["carried_from"])
     ]
-    labels = list(rows["label"])
+    labels = list(rows["unit_label"])
     if gap_after:
         labels = labels[:gap_after] + [i18n.t("charts.gap_rows", lang, count=hidden)] + labels[gap_after:]
     fig = charts.status_heatmap(cells, labels, {c: _wrap(short[c]) for c in columns}, lang)

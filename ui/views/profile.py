@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from presentation.numbers import path_note, signed_points, target_pct, with_carried
+from presentation.numbers import path_notes as grouped_path_notes
+from presentation.numbers import signed_points, target_pct, with_carried
 from ui import badges, charts, data
 from ui.data import DataKey
 from ui.theme import status_text
@@ -42,16 +43,13 @@ def indicator_table(key: DataKey, period: str, level: str, unit: str, lang: str)
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def path_notes(key: DataKey, period: str, level: str, unit: str, lang: str) -> str | None:
-    """The indicators whose glide path starts at the unit's first month with figures (no December of the
-    year before), each with why: their status that month always reads on track. None when there is none."""
+    """The unit's glide paths that start at its first month with figures (no December of the year before),
+    said once: their status that month always reads on track. None when there is none."""
     kpis = data.kpis(key, period, level=level)
-    mine = kpis[(kpis["unit_code"] == unit) & (kpis["start_basis"] == "first_month") & kpis["target"].notna()]
-    if mine.empty:
-        return None
+    mine = kpis[(kpis["unit_code"] == unit) & kpis["target"].notna()]
     names = {i.code: i.name(lang) for i in data.registry(key).indicators}
-    items = [i18n.t("profile.path_note_item", lang, indicator=names.get(c, c), note=path_note(b, p, lang))
-             for c, b, p in zip(mine["indicator_code"], mine["start_basis"], mine["start_period"])]
-    return i18n.t("profile.path_notes", lang, items="; ".join(items))
+    return grouped_path_notes([(names.get(c, c), b, p) for c, b, p in
+                               zip(mine["indicator_code"], mine["start_basis"], mine["start_period"])], lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
