@@ -43,13 +43,18 @@ def read_calamine(name: str, content: bytes, kind: str, limits, refuse, ods_boxe
     """The visible worksheets of an .xls or .ods (`kind`) as (sheets, hidden): each sheet (name, rows,
     merged ranges), which loaders.readers makes its RawSheet; the names of the hidden ones. `ods_boxes`:
     per sheet, the merged ranges found by `scan_ods` (.ods only)."""
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+    from python_calamine import (
+        CalamineWorkbook,
+        PasswordError,
+        SheetTypeEnum,
+        SheetVisibleEnum,
+    )
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except PasswordError:
         raise refuse("encrypted_file") from None
-    except (CalamineError, Exception):  # noqa: BLE001 - any failure inside a damaged file means "damaged"
+    except Exception:  # noqa: BLE001 - CalamineError or any failure inside a damaged file means "damaged"
         raise refuse("damaged_file") from None
     sheets, hidden = [], []
     try:

@@ -15,7 +15,15 @@ import pandas as pd
 import i18n
 from domain import periods
 from metrics.config import FLAG_RULES
-from presentation.numbers import missing, month_text, path_note, pct, signed_points, target_pct, with_carried
+from presentation.numbers import (
+    missing,
+    month_text,
+    path_note,
+    pct,
+    signed_points,
+    target_pct,
+    with_carried,
+)
 
 FOLLOWUP_COLUMNS = ["followup_status", "followup_note", "followup_by", "followup_at", "followup_period"]
 

@@ -15,9 +15,9 @@ from domain import periods
 from i18n import t
 from presentation.numbers import (
     change_phrase,
+    inline,
     integer,
     missing,
-    inline,
     month_text,
     name_list,
     path_notes,

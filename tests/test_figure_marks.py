@@ -13,7 +13,12 @@ import pytest
 
 import metrics
 from tests.metrics_province import province, row
-from tests.test_pages_leaders import PAGES, _release_app_connections, open_page, shown_bars  # noqa: F401
+from tests.test_pages_leaders import (  # noqa: F401
+    PAGES,
+    _release_app_connections,
+    open_page,
+    shown_bars,
+)
 
 CARRIED = "17071"
 

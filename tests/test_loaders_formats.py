@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from loaders.ingest import check_files
-from loaders.readers import ACCEPTED_EXTENSIONS, Limits, read_book
 from loaders.problems import LoaderError
+from loaders.readers import ACCEPTED_EXTENSIONS, Limits, read_book
 from storage import frames
 from testkit import office_formats
 from tests.test_loaders_reading import _merged_two_row_header
@@ -86,7 +86,7 @@ def test_a_workbook_saved_now_by_libreoffice_reads_as_its_xlsx(engine, workbook,
 
 
 def test_the_130_communes_are_all_read_from_the_xls(engine):
-    outcome, values = _figures(engine, "compiled_130.xls", (FIXTURES / "compiled_130.xls").read_bytes())
+    outcome, _ = _figures(engine, "compiled_130.xls", (FIXTURES / "compiled_130.xls").read_bytes())
     assert len(outcome.units) == 130 and outcome.periods == [COMPILED_PERIOD]
 
 

@@ -15,7 +15,14 @@ from metrics import Inputs
 from reports.content import build_content
 from reports.pack import build_pack
 from reports.wording import shortcomings, tasks, weak_summary
-from tests.metrics_province import REGISTRY, TARGETS, UNITS, province, scope_frame, values_frame
+from tests.metrics_province import (
+    REGISTRY,
+    TARGETS,
+    UNITS,
+    province,
+    scope_frame,
+    values_frame,
+)
 from tests.reports_files import doc_paragraphs, doc_tables, doc_text
 
 UTC = dt.timezone.utc
