@@ -1,7 +1,11 @@
 """Workbooks saved as Excel 97-2003 (.xls) and OpenDocument (.ods) by LibreOffice, as offices save them:
 `convert` runs `soffice --headless --convert-to` on an .xlsx in a folder of the caller's, with a profile of
 its own (so that parallel runs do not share one). `unavailable()` says why it cannot run here (no soffice,
-or no spreadsheet component: Debian's `libreoffice-calc-nogui`)."""
+or no spreadsheet component: Debian's `libreoffice-calc-nogui`).
+
+tests/fixtures/office/ holds the two workbooks of tests/test_loaders_formats.py saved once this way
+(LibreOffice 7.4): `convert(WORKBOOKS[name](engine), fmt, folder, name)` for each name and format, on a
+database made by `storage.setup.init_db`."""
 
 from __future__ import annotations
 
