@@ -7,7 +7,11 @@ of every sheet, close). Ingestion: read (limits, zip check), find the table, mat
 validate every rule with pandera, and write to a fresh database (one transaction per file, or per month in
 bulk mode), single process unless stated.
 
-    python bench/ingest.py [--repeat 3] [--postgres SERVER_URL]
+    python bench/ingest.py [--repeat 3] [--postgres SERVER_URL] [--readers-only]
+
+First, the readers alone on the 12 compiled workbooks (interleaved, same run): openpyxl read-only (the
+reference), python-calamine on the same bytes, and the loaders' read_book on the .xlsx and on the same
+workbooks saved as .xls and .ods by LibreOffice (where it can: testkit.office_formats).
 
 SQLite: a fresh file under bench/out/ for every run. With --postgres (e.g.
 postgresql://postgres@127.0.0.1:5432/test), a temporary database on that server, dropped at the end.
@@ -62,6 +66,58 @@ def plain_pass(files) -> None:
             for _row in ws.iter_rows(values_only=True):
                 pass
         wb.close()
+
+
+def calamine_pass(files) -> None:
+    """The same pass with python-calamine (the reader behind .xls and .ods): every row of every sheet."""
+    from python_calamine import CalamineWorkbook
+
+    for f in files:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(f.content))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+        wb.close()
+
+
+def loader_pass(files) -> None:
+    """The loaders' own reading (limits, zip and cell checks, sheets of values): loaders.readers.read_book."""
+    from loaders.readers import read_book
+
+    for f in files:
+        read_book(f.name, f.content)
+
+
+def reader_rows(compiled, repeat: int) -> tuple[list[dict], list[dict]]:
+    """The 12 compiled workbooks read by each reader, interleaved in the same run: openpyxl read-only (the
+    reference), calamine on the same .xlsx bytes, and the loaders' read_book on the .xlsx and, where
+    LibreOffice can save them (testkit.office_formats), on the same workbooks as .xls and .ods."""
+    import tempfile
+
+    from loaders.ingest import SourceFile
+    from testkit import office_formats
+
+    passes = [("openpyxl read-only pass, .xlsx (reference)", plain_pass, compiled),
+              ("python-calamine pass, .xlsx", calamine_pass, compiled),
+              ("loaders read_book, .xlsx (openpyxl)", loader_pass, compiled)]
+    if office_formats.unavailable() is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            for fmt in office_formats.FORMATS:
+                saved = [SourceFile(f.name.replace(".xlsx", f".{fmt}"),
+                                    office_formats.convert(f.content, fmt, Path(tmp) / f"{fmt}{k}", f"book{k}"))
+                         for k, f in enumerate(compiled)]
+                passes.append((f"loaders read_book, .{fmt} (calamine)", loader_pass, saved))
+    times: dict[str, list[float]] = {label: [] for label, _, _ in passes}
+    for _ in range(repeat):
+        for label, run, files in passes:
+            t = time.perf_counter()
+            run(files)
+            times[label].append(time.perf_counter() - t)
+    ref = statistics.median(times[passes[0][0]])
+    rows = [{"reader (12 compiled workbooks, 130 communes each)": label,
+             "median": f"{statistics.median(ts) * 1000:.0f} ms",
+             "per workbook": f"{statistics.median(ts) * 1000 / len(compiled):.1f} ms",
+             "ratio to openpyxl read-only": f"{statistics.median(ts) / ref:.2f}"} for label, ts in times.items()]
+    return rows, [{"reader": label, "seconds": ts} for label, ts in times.items()]
 
 
 class _Database:
@@ -134,11 +190,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", default=None, metavar="SERVER_URL")
+    parser.add_argument("--readers-only", action="store_true", help="only the readers' table (no ingestion)")
     args = parser.parse_args()
     db = _Database(args.postgres)
     engine, url = db.fresh()
     compiled, single = _files(engine)
     db.drop(engine, url)
+    readers, readers_raw = reader_rows(compiled, max(args.repeat, 5))
+    print(f"{machine()}; medians of {max(args.repeat, 5)} interleaved runs")
+    print_table(readers, list(readers[0]))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "ingest_readers.json").write_text(json.dumps(readers_raw, indent=2))
+    if args.readers_only:
+        return
     everything = compiled + single
     from loaders.validation import ref_schema
 

@@ -33,12 +33,13 @@ KIND_CHOICES = ["month", "quarter", "ytd", "year"]
 KPI_FIELDS = [
     "period", "kind", "level", "unit_code", "name_vi", "indicator_code", "numerator", "denominator", "value",
     "target", "target_source", "gap_pp", "expected", "start_value", "start_basis", "start_period", "status",
-    "change_mom_pp", "change_yoy_pp", "rank", "peers", "n_units", "n_reporting", "n_carried",
+    "change_mom_pp", "change_yoy_pp", "rank", "peers", "n_units", "n_reporting", "n_carried", "carried_from",
 ]
 FLAG_FIELDS = ["rank", "unit_code", "name_vi", "level", "points", "severity", "months_flagged", "top_indicator",
                "top_shortfall", "top_share", "top_weight", "change"]
 REASON_FIELDS = ["rule", "indicator_code", "value", "target", "gap_pp", "expected", "status", "rank", "peers",
-                 "change_pp", "days_late", "points", "shortfall", "shortfall_glide", "share", "bottleneck"]
+                 "change_pp", "days_late", "points", "shortfall", "shortfall_glide", "share", "bottleneck", "carried_from",
+                 "path_from"]
 BOTTLENECK_FIELDS = ["level", "indicator_code", "target", "peers", "missing_target", "missing_share", "shortfall",
                      "shortfall_glide", "pareto_units", "bottleneck", "top_units"]
 SHORTFALL_FIELDS = ["level", "unit_code", "name_vi", "indicator_code", "numerator", "denominator", "value", "target",

@@ -25,7 +25,7 @@ from loaders.readers import Limits, read_book
 ERROR_FILL = PatternFill("solid", fgColor="F8B4B4")
 WARNING_FILL = PatternFill("solid", fgColor="FFE08A")
 # Problems that mean the file must not be opened again (or cannot be).
-_UNREADABLE = {"file_too_large", "empty_file", "old_xls", "encrypted_file", "not_spreadsheet", "save_as_xlsx",
+_UNREADABLE = {"file_too_large", "empty_file", "encrypted_file", "not_spreadsheet", "save_as_xlsx",
                "damaged_file", "zip_bomb", "too_many_rows", "too_many_columns", "not_utf8"}
 
 

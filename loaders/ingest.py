@@ -63,7 +63,7 @@ class FileOutcome:
     size: int
     status: str  # accepted | rejected | duplicate
     stored: bool = False
-    kind: str | None = None  # xlsx | csv
+    kind: str | None = None  # xlsx | xls | ods | csv
     form: str | None = None
     periods: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)

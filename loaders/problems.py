@@ -22,7 +22,6 @@ RULES: dict[str, str] = {
     # the file itself
     "file_too_large": ERROR,
     "empty_file": ERROR,
-    "old_xls": ERROR,
     "encrypted_file": ERROR,
     "not_spreadsheet": ERROR,
     "save_as_xlsx": ERROR,

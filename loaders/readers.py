@@ -1,5 +1,6 @@
 """From bytes to sheets of cell values, safely: .xlsx/.xlsm (openpyxl, read-only, cached formula values),
-.csv (UTF-8 with or without BOM, UTF-16 as Excel writes it; comma, semicolon or tab).
+.xls (Excel 97-2003) and .ods (OpenDocument) through python-calamine (loaders.calamine_reader), .csv
+(UTF-8 with or without BOM, UTF-16 as Excel writes it; comma, semicolon or tab).
 
 Hostile files are refused before they are parsed: the size is checked first, then an .xlsx's declared
 uncompressed size against its compressed size (a zip bomb declares gigabytes in kilobytes; Python's
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 
 from loaders.problems import LoaderError, Problem
 
+# The file types an upload may carry (the upload page's list): workbooks, and CSV or tab-separated text.
+ACCEPTED_EXTENSIONS = ("xlsx", "xlsm", "xls", "ods", "csv", "txt", "tsv")
 MAX_COLUMNS = 512  # no submission form is wider; a sheet that claims more is refused, not truncated
 _SMALL_ARCHIVE = 1 << 20  # below 1 MB uncompressed an archive cannot hurt, whatever its ratio
 
@@ -70,7 +73,7 @@ class RawSheet:
 @dataclass
 class RawBook:
     name: str
-    kind: str  # "xlsx" | "csv"
+    kind: str  # "xlsx" | "xls" | "ods" | "csv"
     sheets: list[RawSheet]
     hidden_sheets: list[str] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)  # warnings about the file itself (macros ignored)
@@ -92,7 +95,11 @@ def read_book(name: str, content: bytes, limits: Limits = Limits()) -> RawBook:
         # OLE2: an Excel 97-2003 workbook, or an .xlsx protected with a password (stored encrypted in OLE2).
         if "EncryptionInfo".encode("utf-16-le") in content[:65536] or b"EncryptionInfo" in content[:65536]:
             raise refuse("encrypted_file")
-        raise refuse("old_xls")
+        from loaders.calamine_reader import read_calamine, xls_carries_macros
+
+        if xls_carries_macros(content):
+            raise refuse("macros_refused")
+        return _book(name, "xls", read_calamine(name, content, "xls", limits, refuse))
     if head.startswith(b"PK"):
         return _read_zip(name, content, limits, refuse)
     if head.startswith(b"%PDF") or head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff":
@@ -129,7 +136,7 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
     names = {m.filename for m in members}
     if "xl/workbook.xml" not in names:
         if "content.xml" in names and "mimetype" in names:
-            raise refuse("save_as_xlsx")  # OpenDocument spreadsheet
+            return _read_ods(name, content, archive, names, limits, refuse)
         if any(n.startswith("xl/") for n in names):
             raise refuse("damaged_file")
         raise refuse("not_spreadsheet")
@@ -159,6 +166,28 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
     finally:
         wb.close()
     return RawBook(name, "xlsx", sheets, hidden, notes)
+
+
+def _read_ods(name: str, content: bytes, archive: zipfile.ZipFile, names: set[str], limits: Limits, refuse) -> RawBook:
+    """An OpenDocument spreadsheet (its zip already checked): its cell box scanned against the limits,
+    then read by calamine. Another OpenDocument (a text, a drawing) is no spreadsheet."""
+    from loaders.calamine_reader import ODS_MIMETYPE, ods_carries_macros, read_calamine, scan_ods
+
+    try:
+        mimetype = archive.read("mimetype").strip()
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise refuse("damaged_file") from None
+    if mimetype != ODS_MIMETYPE:
+        raise refuse("not_spreadsheet")
+    if ods_carries_macros(names):
+        raise refuse("macros_refused")
+    merged = scan_ods(name, archive, limits)
+    return _book(name, "ods", read_calamine(name, content, "ods", limits, refuse, merged))
+
+
+def _book(name: str, kind: str, read: tuple[list, list[str]]) -> RawBook:
+    sheets, hidden = read
+    return RawBook(name, kind, [RawSheet(title, rows, merged) for title, rows, merged in sheets], hidden)
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d+)(?::([A-Z]{1,3}\d+))?"')

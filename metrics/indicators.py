@@ -16,6 +16,11 @@ linearly by month. Its start is, in this order:
 Status (month, and the windows at their last month): `met` value ≥ target; `on_track` value ≥ the glide
 path; `at_risk` below it by at most `status_at_risk_band_pp`; `behind` further below; `no_target` when
 the year has no target; `no_data` when the denominator is 0 or nobody reported.
+
+Carried figures: a stock pair a unit did not report this month is carried from its latest report
+(metrics.totals); `n_carried` counts the group's carried members and `carried_from` ("YYYY-MM") is the
+month the (earliest) carried figure comes from, missing when every member reported. Words show it
+wherever such a figure is shown (presentation.numbers.carried_note).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ TARGET_SOURCES = ("province", "unit")
 KPI_COLUMNS = [
     "period", "kind", "level", "unit_code", "indicator_code", "numerator", "denominator", "value", "target",
     "target_source", "gap_pp", "expected", "start_value", "start_basis", "start_period", "status",
-    "change_mom_pp", "change_yoy_pp", "rank", "peers", "n_units", "n_reporting", "n_carried",
+    "change_mom_pp", "change_yoy_pp", "rank", "peers", "n_units", "n_reporting", "n_carried", "carried_from",
 ]
 
 
@@ -99,6 +104,7 @@ class IndicatorArrays:
         self.members = t.members[at]
         self.reporting = t.reporting[at]
         self.carried = t.carried[at]
+        self.carried_from = t.carried_from[at]  # month index, −1: no carried figure in the group
         self.target, self.target_source = targets_for(inputs, cube, self.grouping, months.year_of(self.ends))
         self.start, self.start_basis, self.start_month = glide_start(cube, self.grouping, t, months.year_of(self.ends))
         self.expected = glide_path(self.start, self.start_month, self.target, self.ends)
@@ -142,6 +148,7 @@ class IndicatorArrays:
             "n_units": flat(np.repeat(self.members[:, :, None], n_i, axis=2)).astype(np.int64),
             "n_reporting": flat(self.reporting).astype(np.int64),
             "n_carried": flat(self.carried).astype(np.int64),
+            "carried_from": _period_labels(flat(self.carried_from)),
         }, copy=False)  # each column is a fresh array: no consolidation copy
         return out
 

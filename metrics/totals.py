@@ -27,6 +27,7 @@ class UnitMonths:
     den: np.ndarray
     counts: np.ndarray  # bool (n_m, n_u, n_i): the unit counts (reported both, or carried)
     carried: np.ndarray  # bool (n_m, n_u, n_i): counts through a carried-forward stock pair
+    carried_from: np.ndarray  # int (n_m, n_u, n_i): the month index the carried pair comes from, −1 if none
     valid: np.ndarray  # bool (n_m, n_u)
 
 
@@ -40,6 +41,7 @@ class MonthTotals:
     den: np.ndarray
     reporting: np.ndarray  # int (n_m, n_g, n_i)
     carried: np.ndarray  # int (n_m, n_g, n_i)
+    carried_from: np.ndarray  # int (n_m, n_g, n_i): the earliest month a member's carried pair comes from, −1 if none
     members: np.ndarray  # int (n_m, n_g): member units that exist that month
     units: UnitMonths
 
@@ -64,6 +66,7 @@ def unit_months(cube: Cube, lo: int, hi: int, carry: int) -> UnitMonths:
     den = x[..., cube.denominator]
     ok = ~(np.isnan(num) | np.isnan(den))
     carried = np.zeros(ok.shape, dtype=bool)
+    source = np.full(ok.shape, -1, dtype=np.int64)
     if back:
         # Latest month (within `back`) at which each unit reported both elements of each stock pair.
         s_ok = ok[:, :, stocks]
@@ -75,8 +78,10 @@ def unit_months(cube: Cube, lo: int, hi: int, carry: int) -> UnitMonths:
             num[:, :, stocks] = np.take_along_axis(num[:, :, stocks], src, axis=0)
             den[:, :, stocks] = np.take_along_axis(den[:, :, stocks], src, axis=0)
             carried[:, :, stocks] = s_carry
+            source[:, :, stocks] = np.where(s_carry, last + (lo - back), -1)
     counts = (ok | carried)[back:]
     carried = carried[back:]
+    source = source[back:]
     num, den = num[back:], den[back:]
     valid = cube.valid(lo, hi)
     counts &= valid[:, :, None]
@@ -87,6 +92,7 @@ def unit_months(cube: Cube, lo: int, hi: int, carry: int) -> UnitMonths:
         den=np.where(counts, den, 0.0),
         counts=counts,
         carried=carried,
+        carried_from=np.where(carried, source, -1),
         valid=valid,
     )
 
@@ -116,6 +122,17 @@ class _Summer:
             return np.zeros((xm.shape[0], self.n_g, *xm.shape[2:]))
         return np.add.reduceat(xm, self.starts, axis=1)
 
+    def earliest(self, months: np.ndarray) -> np.ndarray:
+        """months (n_m, n_u, ...) of month indices, −1 for none → per group the earliest, −1 for none."""
+        xm = months[:, self.members]
+        if self.identity:
+            return xm
+        if xm.shape[1] == 0:
+            return np.full((xm.shape[0], self.n_g, *xm.shape[2:]), -1, dtype=np.int64)
+        big = np.iinfo(np.int64).max
+        low = np.minimum.reduceat(np.where(xm >= 0, xm, big), self.starts, axis=1)
+        return np.where(low == big, -1, low)
+
 
 def month_totals(cube: Cube, grouping: Grouping, lo: int, hi: int, carry: int) -> MonthTotals:
     units = unit_months(cube, lo, hi, carry)
@@ -127,6 +144,7 @@ def month_totals(cube: Cube, grouping: Grouping, lo: int, hi: int, carry: int) -
         den=total(units.den),
         reporting=total(units.counts).astype(np.int64),
         carried=total(units.carried).astype(np.int64),
+        carried_from=total.earliest(units.carried_from),
         members=total(units.valid).astype(np.int64),
         units=units,
     )

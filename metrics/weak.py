@@ -13,6 +13,10 @@ Rules, per unit and month (thresholds are settings):
                   `weak_falling_min_pp` points in all;
 - `missing`, `late` the month's return not received, or received after the deadline (a return not yet due
                   at `as_of` is neither).
+A reason on a figure carried from an earlier month (a stock pair the unit did not report: metrics.totals)
+says so in `carried_from` ("YYYY-MM"), and its sentence carries the mark (presentation.flags); one on a
+glide path that starts at the unit's first month with figures (no December of the year before) gives that
+month in `path_from`.
 
 On a province-wide bottleneck (at least `weak_bottleneck_share` of the peer group miss the indicator's target:
 metrics.impact) `below_target` and `behind` apply only to the units with a `large_shortfall` on it and to the
@@ -47,9 +51,11 @@ UNIT_COLUMNS = ["period", "rank", "unit_code", "level", "points", "severity", "m
 REASON_COLUMNS = [
     "period", "unit_code", "level", "rule", "indicator_code", "value", "target", "gap_pp", "expected", "status",
     "rank", "peers", "change_pp", "days_late", "points", "shortfall", "shortfall_glide", "share", "bottleneck",
+    "carried_from", "path_from",
 ]
 _INDICATOR_RULES = ("below_target", "behind", "bottom_of_peers", "large_shortfall", "falling")
 _BEHIND = STATUSES.index("behind")
+_FIRST_MONTH = 3  # metrics.indicators.glide_start's code for a path from the unit's first month with figures
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,9 @@ def _reasons(a: IndicatorArrays, rules, missing, late, days_late, codes, level, 
             "days_late": None, "points": points_of[rule],
             "shortfall": im.shortfall[last][g, i], "shortfall_glide": im.shortfall_glide[last][g, i],
             "share": im.share[last][g, i], "bottleneck": im.bottleneck[last][g, i],
+            "carried_from": [months.period(int(m)) if m >= 0 else None for m in a.carried_from[last][g, i]],
+            "path_from": [months.period(int(m)) if b == _FIRST_MONTH and m >= 0 else None
+                          for b, m in zip(a.start_basis[last][g, i], a.start_month[last][g, i])],
         }))
     for rule, mask in (("missing", missing), ("late", late)):
         if points_of[rule] <= 0:
@@ -235,6 +244,7 @@ def _reasons(a: IndicatorArrays, rules, missing, late, days_late, codes, level, 
             "rank": 0, "peers": 0, "change_pp": np.nan,
             "days_late": days_late[g] if rule == "late" else None, "points": points_of[rule],
             "shortfall": np.nan, "shortfall_glide": np.nan, "share": np.nan, "bottleneck": False,
+            "carried_from": None, "path_from": None,
         }))
     out = pd.concat(frames, ignore_index=True)
     out["rank"] = pd.array(np.where(out["rank"] > 0, out["rank"], 0), dtype="Int64")

@@ -135,9 +135,15 @@ st.caption(task_view.accountability_line(counts, language))
 indicator_names = {i.code: i.name(language) for i in registry.indicators}
 st.markdown(f"**{t('profile.kpis_heading', period=i18n.fmt_period(period, language))}**")
 table, measured = profile_view.indicator_table(key, period, figures_level, unit, language)
+# A value carried from an earlier month carries its mark ("99,48% (số liệu tháng 09/2026)"): room for it.
+marked = table[t("profile.col_value")].str.contains("(", regex=False).any()
 st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table),
-             column_config={t("profile.col_indicator"): st.column_config.TextColumn(width=320, pinned=True)})
+             column_config={t("profile.col_indicator"): st.column_config.TextColumn(width=320, pinned=True),
+                            **({t("profile.col_value"): st.column_config.TextColumn(width=230)} if marked else {})})
 st.caption(t("profile.kpis_caption"))
+notes = profile_view.path_notes(key, period, figures_level, unit, language)
+if notes:
+    st.caption(notes)
 
 # --- trends -------------------------------------------------------------------------------------------
 st.markdown(f"**{t('profile.trend_heading')}**")

@@ -15,7 +15,15 @@ import pandas as pd
 import i18n
 from domain import periods
 from metrics.config import FLAG_RULES
-from presentation.numbers import missing, month_text, pct, signed_points, target_pct
+from presentation.numbers import (
+    missing,
+    month_text,
+    path_note,
+    pct,
+    signed_points,
+    target_pct,
+    with_carried,
+)
 
 FOLLOWUP_COLUMNS = ["followup_status", "followup_note", "followup_by", "followup_at", "followup_period"]
 
@@ -47,7 +55,7 @@ def reason_sentence(row, indicators: dict[str, str], lang: str, falling_months: 
         return i18n.t("metrics.reason.late", lang, days="?" if missing(row.days_late) else int(row.days_late))
     from presentation.push import reason_params
 
-    return i18n.t(
+    text = with_carried(i18n.t(
         f"metrics.reason.{row.rule}", lang, **reason_params(row, lang),
         indicator=indicators.get(row.indicator_code, row.indicator_code),
         value=pct(row.value, lang), target=target_pct(row.target, lang),
@@ -55,7 +63,11 @@ def reason_sentence(row, indicators: dict[str, str], lang: str, falling_months: 
         expected=pct(row.expected, lang), rank="?" if missing(row.rank) else int(row.rank),
         peers="?" if missing(row.peers) else int(row.peers), months=falling_months,
         change=signed_points(row.change_pp, lang),
-    )
+    ), getattr(row, "carried_from", None), lang)
+    if row.rule == "behind":  # a glide path from the unit's first month with figures says so
+        note = path_note("first_month", getattr(row, "path_from", None), lang)
+        text = f"{text} ({note})" if note else text
+    return text
 
 
 def reason_sentences(reasons: pd.DataFrame, indicator_names: dict[str, str], lang: str, falling_months: int) -> pd.Series:

@@ -135,6 +135,57 @@ def month_text(period: str, lang: str) -> str:
     return i18n.fmt_period(period, lang)
 
 
+def carried_note(carried_from, lang: str) -> str | None:
+    """A figure carried from an earlier month, marked wherever it is shown (pages, report, exports):
+    "số liệu tháng 09/2026" / "figures of September 2026"; None for a figure reported this month."""
+    if missing(carried_from) or not carried_from:
+        return None
+    return i18n.t("carried.note", lang, month=month_text(str(carried_from), lang))
+
+
+def with_carried(text: str, carried_from, lang: str) -> str:
+    """"45,00%" -> "45,00% (số liệu tháng 09/2026)" for a carried figure; the text as it is otherwise."""
+    note = carried_note(carried_from, lang)
+    return f"{text} ({note})" if note else text
+
+
+def path_note(start_basis, start_period, lang: str) -> str | None:
+    """A glide path that starts at the unit's first month with figures (it has no December of the year
+    before: metrics.indicators, `start_basis` "first_month"), said wherever its status is shown: that
+    month always reads on track. None for a path from a December."""
+    if start_basis != "first_month" or missing(start_period) or not start_period:
+        return None
+    period = str(start_period)
+    return i18n.t("glide.first_month", lang, month=month_text(period, lang),
+                  december=month_text(f"{int(period[:4]) - 1}-12", lang))
+
+
+def inline(name: str) -> str:
+    """An indicator's name inside a sentence: "Tỷ lệ số hóa hồ sơ" -> "tỷ lệ số hóa hồ sơ" (an acronym
+    such as "TTHC" or "ID" keeps its capitals)."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
+
+
+def path_notes(items, lang: str, limit: int = 15) -> str | None:
+    """One note for the glide paths that start at the first month with figures, grouped by that month:
+    "Ghi chú: không có số liệu tháng 12/2023 nên lộ trình năm 2024 của tỷ lệ …, tỷ lệ … tính từ tháng đầu
+    tiên có số liệu (01/2024); tháng 01/2024 luôn được đánh giá đúng lộ trình." `items`: (indicator name,
+    start_basis, start_period) of what is shown. None when no path starts so."""
+    by_start: dict[str, list[str]] = {}
+    for name, basis, start in items:
+        if basis == "first_month" and isinstance(start, str) and start:
+            names = by_start.setdefault(start, [])
+            if inline(name) not in names:
+                names.append(inline(name))
+    if not by_start:
+        return None
+    return " ".join(i18n.t("glide.note", lang, december=month_text(f"{int(start[:4]) - 1}-12", lang), year=start[:4],
+                           indicators=name_list(names, lang, limit), month=month_text(start, lang))
+                    for start, names in sorted(by_start.items()))
+
+
 # -- numbers people type --------------------------------------------------------------------------------
 
 

@@ -23,9 +23,9 @@ TOP_N = 3  # best and worst units named in each indicator's sentence and on the 
 TREND_MONTHS = 12
 
 UNIT_FIELDS = ["rank", "peers", "unit_code", "name", "value", "numerator", "denominator", "target", "gap_pp", "expected",
-               "change_mom_pp", "change_yoy_pp", "status", "n_carried"]
+               "change_mom_pp", "change_yoy_pp", "status", "n_carried", "carried_from", "start_basis", "start_period"]
 PROVINCE_FIELDS = ["value", "numerator", "denominator", "target", "gap_pp", "expected", "status", "change_mom_pp",
-                   "change_yoy_pp", "n_units", "n_reporting", "n_carried"]
+                   "change_yoy_pp", "n_units", "n_reporting", "n_carried", "carried_from", "start_basis", "start_period"]
 WEAK_FIELDS = ["rank", "unit_code", "name", "level", "points", "severity", "months_flagged", "n_reasons", "rules",
                "followup_status", "followup_note", "followup_at"]
 SUBMISSION_FIELDS = ["form_code", "unit_code", "name", "level", "status", "first_received_at", "days_late"]
@@ -47,8 +47,8 @@ class IndicatorResult:
     units: pd.DataFrame  # UNIT_FIELDS, the localities of the month (districts or communes), rank order
     departments: pd.DataFrame  # UNIT_FIELDS, the departments, rank order
     ranked_level: str | None  # where best/worst come from: the locality level, else "department", else None
-    best: pd.DataFrame  # up to TOP_N rows of that level, best first
-    worst: pd.DataFrame  # up to TOP_N rows, worst first
+    best: pd.DataFrame  # up to TOP_N rows of that level that reported this month (no carried figure), best first
+    worst: pd.DataFrame  # up to TOP_N such rows, worst first
 
     @property
     def has_province_value(self) -> bool:
@@ -132,7 +132,10 @@ def _ranked(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
 
 
 def _best_worst(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ranked = table[table["rank"].notna()]
+    """The highest and lowest units that reported this month: a unit whose figure is carried from an
+    earlier month (it did not report) is never named best or worst on it; it keeps its marked row in the
+    tables."""
+    ranked = table[table["rank"].notna() & table["carried_from"].isna()]
     best = ranked.head(TOP_N).reset_index(drop=True)
     worst = ranked.iloc[::-1].head(TOP_N).reset_index(drop=True)
     return best, worst

@@ -30,6 +30,7 @@ from presentation.numbers import (
     pct,
     signed_number,
     target_pct,
+    with_carried,
 )
 from reports import docx_parts as parts
 from reports.charts import ranking_rows
@@ -43,6 +44,7 @@ from reports.wording import (
     inline,
     main_reasons,
     noun,
+    path_note,
     shortcomings,
     tasks,
 )
@@ -139,8 +141,8 @@ class _Writer:
         parts.add_run(p, self._date_line(issued_on), size=14, italic=True)
 
     def _date_line(self, issued_on: dt.date | None) -> str:
-        """"Nghệ An, ngày      tháng 11 năm 2026": the report goes out in the month after the one it covers;
-        the day is the staff's to fill in unless given."""
+        """"Nghệ An, ngày 06 tháng 12 năm 2026": the day the report is made (reports.pack passes it). Without
+        a date, the day is left blank for the staff in the month after the one reported on."""
         c, lang = self.c, self.lang
         when = issued_on or dt.date(int(c.next_period[:4]), int(c.next_period[5:7]), 1)
         month = f"{when.month:02d}" if lang == "vi" else when.strftime("%B")
@@ -224,7 +226,8 @@ class _Writer:
 
         def add(frame) -> None:
             for r in frame.itertuples():
-                rows.append([str(int(r.rank)), r.name, pct(r.value, lang), signed_number(r.gap_pp, lang),
+                rows.append([str(int(r.rank)), r.name, with_carried(pct(r.value, lang), r.carried_from, lang),
+                             signed_number(r.gap_pp, lang),
                              signed_number(r.change_mom_pp, lang), self._status(r.status)])
                 shades.append([None] * 5 + [self._fill(r.status)])
 
@@ -346,6 +349,9 @@ def build_document(content: ReportContent, charts: dict[str, bytes | None], *, i
     for k, result in enumerate(c.indicators):
         letter = letters[k] if k < len(letters) else str(k + 1)
         w.body(f"{letter}) {indicator_sentence(c, result)}")
+    note = path_note(c)
+    if note:
+        w.body(note, italic=True)
     w.summary_table()
     months = sorted(c.trend["period"].unique())
     if months:

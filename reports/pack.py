@@ -11,6 +11,7 @@ import pandas as pd
 
 import i18n
 import metrics
+from domain.clock import local_date, utcnow
 from reports import charts
 from reports.content import Progress, ReportContent, build_content
 from reports.document import build_document
@@ -34,15 +35,17 @@ def file_names(period: str, lang: str) -> tuple[str, str]:
 
 
 def build_pack(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followups: pd.DataFrame | None = None,
-               task_review=None, verifications: pd.DataFrame | None = None, synthetic: bool = False, as_of: dt.datetime | None = None, issued_on: dt.date | None = None,
-               created: dt.datetime | None = None, progress: Progress | None = None) -> ReportPack:
+               task_review=None, verifications: pd.DataFrame | None = None, synthetic: bool = False,
+               as_of: dt.datetime | None = None, issued_on: dt.date | None = None, created: dt.datetime | None = None, progress: Progress | None = None) -> ReportPack:
     """Both files for `period`. `followups`: services.followups.current(engine, actor, period) (the
     standing agency's follow-up of each flagged unit); `synthetic`: say in both files that the figures are
-    the sample's; `as_of`: judge returns not yet due as pending (the CLI and page pass now); `issued_on`:
-    the date of the document (default: left for the staff to fill in); `verifications`:
-    services.verification.current(engine, actor, period) (the annex of figures under verification, and ⚠
-    where they are ranked)."""
+    the sample's; `as_of`: judge returns not yet due as pending (the CLI and page pass now); `created`: the
+    moment the pack is made (the clock's now when None), which dates the document: "Nghệ An, ngày 06 tháng 12
+    năm 2026" for a pack made on 06/12/2026 in the province's zone, whatever month it reports on; `issued_on`:
+    another date for the document; `verifications`: services.verification.current(engine, actor, period) (the
+    annex of figures under verification, and ⚠ where they are ranked)."""
     step = progress or (lambda fraction, text: None)
+    made = utcnow(created)
     content = build_content(inputs, period, lang, followups=followups, synthetic=synthetic, as_of=as_of, progress=step,
                             verifications=verifications)
     if task_review is not None:  # services.tasks.month_review(engine, actor, period): the section on tasks
@@ -57,7 +60,9 @@ def build_pack(inputs: metrics.Inputs, period: str, lang: str = "vi", *, followu
     step(0.55, i18n.t("reports.progress.workbook", lang))
     xlsx = build_workbook(content)
     step(0.8, i18n.t("reports.progress.document", lang))
-    docx = build_document(content, images, issued_on=issued_on, created=created)
+    if issued_on is None:
+        issued_on = local_date(made, inputs.config.timezone_offset_hours)
+    docx = build_document(content, images, issued_on=issued_on, created=made)
     step(1.0, i18n.t("reports.progress.done", lang))
     xlsx_name, docx_name = file_names(period, lang)
     return ReportPack(period, lang, xlsx, docx, xlsx_name, docx_name, content)

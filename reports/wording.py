@@ -15,10 +15,12 @@ from domain import periods
 from i18n import t
 from presentation.numbers import (
     change_phrase,
+    inline,
     integer,
     missing,
     month_text,
     name_list,
+    path_notes,
     pct,
     points,
     target_pct,
@@ -39,14 +41,6 @@ class Point:
 
     def plain(self) -> str:
         return " ".join((self.text, *self.items))
-
-
-def inline(name: str) -> str:
-    """An indicator's name inside a sentence: "Tỷ lệ số hóa hồ sơ" -> "tỷ lệ số hóa hồ sơ" (an acronym
-    such as "TTHC" or "ID" keeps its capitals)."""
-    if len(name) > 1 and name[0].isupper() and name[1].islower():
-        return name[0].lower() + name[1:]
-    return name
 
 
 def noun(level: str | None, lang: str) -> str:
@@ -81,8 +75,10 @@ def _units(frame: pd.DataFrame, lang: str) -> str:
 
 
 def _best_worst(result: IndicatorResult, lang: str) -> str | None:
-    ranked = int(result.best["peers"].iloc[0]) if len(result.best) else 0
-    if ranked < 2:
+    """"Cao nhất …; thấp nhất …" among the units that reported (a carried figure names no one)."""
+    pool = result.departments if result.ranked_level == "department" else result.units
+    reported = int((pool["rank"].notna() & pool["carried_from"].isna()).sum())
+    if reported < 2:
         return None
     return t("reports.result.best_worst", lang, noun=noun(result.ranked_level, lang), best=_units(result.best, lang),
              worst=_units(result.worst, lang))
@@ -95,7 +91,11 @@ def _figure(name: str, row, year: int, period: str, lang: str, key: str) -> str:
     judged = [_target_phrase(row["target"], year, lang)]
     status = _status_phrase(row["status"], row["expected"], lang)
     if status:
-        judged.append(status)
+        # In the month a glide path starts from (no December before it) the status is on track by
+        # construction: the sentence says so. Later months are noted once under the list (`path_note`).
+        starts_now = row.get("start_basis") == "first_month" and row.get("start_period") == period
+        note = t("reports.path.now", lang, december=month_text(f"{year - 1}-12", lang)) if starts_now else None
+        judged.append(f"{status}, {note}" if note else status)
     parts = [head, ", ".join(judged)]
     changes = _changes(row["change_mom_pp"], row["change_yoy_pp"], period, lang)
     if changes:
@@ -116,6 +116,19 @@ def indicator_sentence(content: ReportContent, result: IndicatorResult) -> str:
         text = t("reports.result.departments_only", lang, indicator=result.name, departments="; ".join(parts))
     extra = _best_worst(result, lang)
     return f"{text}. {extra}." if extra else f"{text}."
+
+
+def path_note(content: ReportContent) -> str | None:
+    """Under the indicators: which glide paths of the year start at the first month with figures (there is
+    no December before them), so that "on track" is read for what it is. None when every path starts
+    from a December, or starts this month (the sentence itself says so then)."""
+    items = []
+    for r in content.indicators:
+        rows = [r.province] if r.has_province_value else r.departments[r.departments["value"].notna()].to_dict("records")
+        items += [(r.name, row.get("start_basis"), row.get("start_period")) for row in rows
+                  if isinstance(row.get("start_period"), str) and row.get("start_period") < content.period
+                  and not missing(row.get("target"))]
+    return path_notes(items, content.lang, NAME_LIMIT)
 
 
 def department_sentence(content: ReportContent) -> str | None:
@@ -174,9 +187,10 @@ def weak_summary(content: ReportContent) -> str:
         return t("reports.weak.none", lang, month=month_text(content.period, lang))
     counts = units["severity"].value_counts()
     long = int((units["months_flagged"] >= LONG_FLAGGED_MONTHS).sum())
+    new = int((units["months_flagged"] <= 1).sum())  # flagged this month, not the month before
     return t("reports.weak.summary", lang, count=integer(len(units), lang), high=integer(counts.get("high", 0), lang),
              medium=integer(counts.get("medium", 0), lang), low=integer(counts.get("low", 0), lang),
-             long=integer(long, lang), months=LONG_FLAGGED_MONTHS)
+             new=integer(new, lang), long=integer(long, lang), months=LONG_FLAGGED_MONTHS)
 
 
 def main_reasons(content: ReportContent, unit_code: str, limit: int = 3) -> list[str]:
@@ -193,10 +207,9 @@ def main_reasons(content: ReportContent, unit_code: str, limit: int = 3) -> list
 def shortcomings(content: ReportContent) -> list[Point]:
     """What the flags say is wrong this month, most general first."""
     lang, out = content.lang, []
-    lagging = [r for r in content.indicators if r.province.get("status") in NOT_ON_TRACK]
+    lagging = [(r, items) for r in content.indicators if (items := _lagging_items(r, lang))]
     if lagging:
-        items = [t("reports.issue.lagging_item", lang, indicator=inline(r.name), value=pct(r.province["value"], lang),
-                   expected=pct(r.province["expected"], lang)) for r in lagging]
+        items = [item for _, found in lagging for item in found]
         out.append(Point(t("reports.issue.lagging", lang, count=integer(len(lagging), lang)), _items(items)))
     if not content.weak_units.empty:
         out.append(Point(weak_summary(content)))
@@ -220,6 +233,21 @@ def shortcomings(content: ReportContent) -> list[Point]:
                            month=month_text(content.period, lang))))
     out += _followup_points(content)
     return out or [Point(t("reports.issue.none", lang))]
+
+
+def _lagging_items(result: IndicatorResult, lang: str) -> list[str]:
+    """An indicator below its glide path, as the items of "N chỉ tiêu toàn tỉnh chưa đạt lộ trình": the
+    province's figure, or, for an indicator only departments report (hospital and school fees), each
+    department below its path, named, as its sentence of section I says."""
+    if result.has_province_value:
+        if result.province.get("status") not in NOT_ON_TRACK:
+            return []
+        return [t("reports.issue.lagging_item", lang, indicator=inline(result.name), value=pct(result.province["value"], lang),
+                  expected=pct(result.province["expected"], lang))]
+    depts = result.departments
+    below = depts[depts["value"].notna() & depts["status"].isin(NOT_ON_TRACK)].sort_values("unit_code", kind="stable")
+    return [t("reports.issue.lagging_unit_item", lang, indicator=inline(result.name), unit=r["name"],
+              value=pct(r["value"], lang), expected=pct(r["expected"], lang)) for r in below.to_dict("records")]
 
 
 def _followup_points(content: ReportContent) -> list[Point]:

@@ -28,7 +28,7 @@ import i18n
 from domain import periods
 from domain.safe_text import guard_cell
 from i18n import t
-from presentation.numbers import clean_text, missing, month_text
+from presentation.numbers import carried_note, clean_text, missing, month_text
 from reports import tables
 from reports.content import IndicatorResult, ReportContent
 from reports.style import SEVERITY_FILL, STATUS_FILL, SUBMISSION_FILL
@@ -239,6 +239,10 @@ def _summary(ws, content: ReportContent) -> None:
     _print_setup(ws, header, lang)
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _unit_table(rows: pd.DataFrame, content: ReportContent, result: IndicatorResult, level: str) -> pd.DataFrame:
     lang = content.lang
     statuses = _status_labels(lang)
@@ -256,7 +260,8 @@ def _unit_table(rows: pd.DataFrame, content: ReportContent, result: IndicatorRes
         col("change_mom", lang): rows["change_mom_pp"],
         col("change_yoy", lang): rows["change_yoy_pp"],
         col("status", lang): rows["status"].map(lambda s: statuses.get(s, s)),
-        col("note", lang): rows["n_carried"].map(lambda n: carried if not missing(n) and n > 0 else None),
+        col("note", lang): [_capital(carried_note(m, lang)) if not missing(m) else (carried if not missing(n) and n > 0 else None)
+                            for m, n in zip(rows["carried_from"], rows["n_carried"])],
     })
     p = result.province
     if level != "department":
@@ -268,6 +273,7 @@ def _unit_table(rows: pd.DataFrame, content: ReportContent, result: IndicatorRes
             col("status", lang): statuses.get(p.get("status") or "no_data"),
             col("numerator", lang): p.get("numerator") if result.has_province_value else None,
             col("denominator", lang): p.get("denominator") if result.has_province_value else None,
+            col("note", lang): carried if not missing(p.get("n_carried")) and p.get("n_carried") > 0 else None,
         }
         frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
     return frame

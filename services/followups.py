@@ -1,6 +1,6 @@
 """The standing agency's follow-up of flagged units (`manage_flags`; reading: `view_followups`).
 
-Each status change is a new row (Mới nêu open → Đã nhắc nhở notified → Đang khắc phục improving → Đã khắc
+Each status change is a new row (Chưa nhắc nhở open → Đã nhắc nhở notified → Đang khắc phục improving → Đã khắc
 phục resolved, or Không chuyển biến no_change; in any order the agency needs) with a note, who and when,
 and (issue 12) the due date by which the unit is to have improved, the reminder letter's number and date,
 the cause the unit reports (CAUSES, plus its own words); the latest row per unit and month is the current

@@ -158,10 +158,11 @@ def zip_bomb() -> bytes:
     return out.getvalue()
 
 
-def ods() -> bytes:
+def odt() -> bytes:
+    """An OpenDocument text (a Writer document) renamed .ods: an OpenDocument, but no spreadsheet."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
         z.writestr("content.xml", "<office:document-content/>")
     return out.getvalue()
 
@@ -212,17 +213,17 @@ CASES: list[Case] = [
          "Tệp bị hỏng hoặc tải lên chưa hết nên không mở được."),
     Case("zip_bomb", "bom.xlsx", zip_bomb, "zip_bomb",
          "Tệp khi giải nén lên tới 30 MB (gấp {ratio} lần), bất thường so với một biểu báo cáo; tệp bị từ chối để bảo vệ hệ thống."),
-    Case("old_xls", "bao_cao.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, "old_xls",
-         "Đây là tệp Excel 97-2003 (.xls), hệ thống không đọc định dạng này."),
+    Case("damaged_xls", "bao_cao.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, "damaged_file",
+         "Tệp bị hỏng hoặc tải lên chưa hết nên không mở được."),
     Case("encrypted", "co_mat_khau.xlsx",
          lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 500,
          "encrypted_file", "Tệp được đặt mật khẩu nên không đọc được."),
     Case("web_page_as_xls", "trang_web.xls", lambda: b"<html><body><table><tr><td>1</td></tr></table></body></html>",
-         "save_as_xlsx", "Tệp là bảng tính dạng khác (OpenDocument, trang web hoặc XML 2003), không phải .xlsx."),
-    Case("opendocument", "bang_tinh.ods", ods, "save_as_xlsx",
-         "Tệp là bảng tính dạng khác (OpenDocument, trang web hoặc XML 2003), không phải .xlsx."),
+         "save_as_xlsx", "Tệp là bảng tính dạng trang web hoặc XML 2003, không phải .xlsx, .xls hay .ods."),
+    Case("opendocument_text", "bang_tinh.ods", odt, "not_spreadsheet",
+         "Tệp không phải bảng tính (.xlsx, .xls, .ods) hay tệp CSV."),
     Case("pdf", "bao_cao.pdf", lambda: b"%PDF-1.4\n" + b"x" * 200, "not_spreadsheet",
-         "Tệp không phải bảng tính (.xlsx) hay tệp CSV."),
+         "Tệp không phải bảng tính (.xlsx, .xls, .ods) hay tệp CSV."),
     Case("csv_windows_1258", "du_lieu.csv",
          lambda: "unit_code,period,element,value\n427,2024-05,dossiers_received,1000\n# Đô Lương\n".encode("cp1258"),
          "not_utf8", "Tệp CSV không ở bảng mã UTF-8 hay UTF-16, nên chữ tiếng Việt sẽ bị đọc sai."),

@@ -1,4 +1,4 @@
-"""The follow-up queue (issue 12): statuses Mới nêu → Đã nhắc nhở → Đang khắc phục → Đã khắc phục (or Không
+"""The follow-up queue (issue 12): statuses Chưa nhắc nhở → Đã nhắc nhở → Đang khắc phục → Đã khắc phục (or Không
 chuyển biến), due date, reminder letter, cause; the responsible leader per unit; overdue follow-ups; rights
 (leaders read only) and the audit trail; the monthly report's counts."""
 

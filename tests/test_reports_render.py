@@ -36,7 +36,8 @@ def pdf(tmp_path_factory, _backends, _templates):
     backend = _backends["sqlite"]
     engine = make_engine(_templates.get(backend, "sample"))
     inputs = metrics.Inputs(**frames.metric_frames(engine))
-    pack = build_pack(inputs, "2026-10", "vi", synthetic=True, as_of=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+    pack = build_pack(inputs, "2026-10", "vi", synthetic=True, as_of=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc),
+                      created=dt.datetime(2026, 11, 6, 1, 0, tzinfo=dt.timezone.utc))
     engine.dispose()
     folder = tmp_path_factory.mktemp("render")
     source = folder / pack.docx_name
@@ -70,7 +71,7 @@ def test_the_text_and_fonts_survive_the_conversion(pdf):
                      "BÁO CÁO", "Kết quả thực hiện Đề án 06 tháng 10 năm 2026", "Nơi nhận:", "GIÁM ĐỐC",
                      "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "Bảng 1.", "Hình 1.", "Hình 2."):
         assert expected in text, expected
-    assert "Nghệ An, ngày" in text and "tháng 11 năm 2026" in text
+    assert "Nghệ An, ngày 06 tháng 11 năm 2026" in text  # the day it was made (`created`, Vietnam time)
     fonts = subprocess.run([TOOLS["pdffonts"], str(pdf)], capture_output=True, text=True, check=True).stdout
     names = [line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:] if line.strip()]
     assert names and all(n.startswith(("LiberationSerif", "TimesNewRoman")) for n in names), names

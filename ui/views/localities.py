@@ -32,11 +32,13 @@ def ranking(key: DataKey, period: str, level: str, indicator: str, lang: str, al
     rows["name"] = rows["unit_code"].map(lambda c: names.get(c, c))
     rows["rank_sort"] = rows["rank"].astype("float64").fillna(float("inf"))
     rows = rows.sort_values(["rank_sort", "name"]).drop(columns="rank_sort").reset_index(drop=True)
-    rows["label"] = [f"{int(r)}. {n}" if numbers.known(r) else n for r, n in zip(rows["rank"], rows["name"])]
+    rows["unit_label"] = [f"{int(r)}. {n}" if numbers.known(r) else n for r, n in zip(rows["rank"], rows["name"])]
+    # A unit that did not report ranks on a stock figure carried from an earlier month: its bar says so.
+    rows["label"] = [numbers.with_carried(lb, m, lang) for lb, m in zip(rows["unit_label"], rows["carried_from"])]
     rows["hover"] = [
         charts.hover_text(
             r.name,
-            f"{i18n.t('charts.value', lang)}: {numbers.pct(r.value, lang)}",
+            f"{i18n.t('charts.value', lang)}: {numbers.with_carried(numbers.pct(r.value, lang), r.carried_from, lang)}",
             f"{i18n.t('charts.target', lang)}: {numbers.target_pct(r.target, lang)} ({numbers.signed_points(r.gap_pp, lang)})" if numbers.known(r.target) else "",
             f"{i18n.t('charts.status', lang)}: {status_text(r.status, lang)}",
             i18n.t("charts.rank_of", lang, rank=int(r.rank), peers=int(r.peers)) if numbers.known(r.rank) else "",
@@ -110,16 +112,17 @@ def _heatmap(key: DataKey, period: str, level: str, indicator: str, show: str, l
     measured = k.groupby("indicator_code", sort=False)["value"].apply(lambda v: v.notna().any())
     columns = [c for c in k["indicator_code"].drop_duplicates() if measured.get(c, False)]
     short = common.short_names(key, lang)
-    names = dict(zip(rows["unit_code"], rows["label"]))
+    names = dict(zip(rows["unit_code"], rows["unit_label"]))  # a row holds every indicator: marks go in its cells
     cells = k[k["unit_code"].isin(names) & k["indicator_code"].isin(columns)].copy()
     cells["label"] = cells["unit_code"].map(names)
     full = common.indicator_names(key, lang)
     cells["hover"] = [
-        charts.hover_text(f"{lb} – {full[c]}", f"{i18n.t('charts.value', lang)}: {numbers.pct(v, lang)}",
+        charts.hover_text(f"{lb} – {full[c]}", f"{i18n.t('charts.value', lang)}: {numbers.with_carried(numbers.pct(v, lang), m, lang)}",
                           f"{i18n.t('charts.target', lang)}: {numbers.target_pct(t, lang)}", status_text(s, lang))
-        for lb, c, v, t, s in zip(cells["label"], cells["indicator_code"], cells["value"], cells["target"], cells["status"])
+        for lb, c, v, t, s, m in zip(cells["label"], cells["indicator_code"], cells["value"], cells["target"], cells["status"],
+                                     cells["carried_from"])
     ]
-    labels = list(rows["label"])
+    labels = list(rows["unit_label"])
     if gap_after:
         labels = labels[:gap_after] + [i18n.t("charts.gap_rows", lang, count=hidden)] + labels[gap_after:]
     fig = charts.status_heatmap(cells, labels, {c: _wrap(short[c]) for c in columns}, lang)
@@ -204,7 +207,8 @@ def _wrap(text: str, width: int = 14) -> str:
 
 
 def _columns(lang: str) -> dict[str, str]:
-    keys = ("rank", "code", "unit", "value", "target", "gap", "expected", "status", "change", "numerator", "denominator")
+    keys = ("rank", "code", "unit", "value", "target", "gap", "expected", "status", "change", "numerator", "denominator",
+            "note")
     return {k: i18n.t(f"leaders.localities.col_{k}", lang) for k in keys}
 
 
@@ -226,6 +230,7 @@ def table(key: DataKey, period: str, level: str, indicator: str, lang: str, allo
         c["change"]: rows["change_mom_pp"].round(2),
         c["numerator"]: rows["numerator"].astype("Int64"),
         c["denominator"]: rows["denominator"].astype("Int64"),
+        c["note"]: [numbers.carried_note(m, lang) for m in rows["carried_from"]],
     })
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from presentation.numbers import signed_points, target_pct
+from presentation.numbers import path_notes as grouped_path_notes
+from presentation.numbers import signed_points, target_pct, with_carried
 from ui import badges, charts, data
 from ui.data import DataKey
 from ui.theme import status_text
@@ -26,7 +27,7 @@ def indicator_table(key: DataKey, period: str, level: str, unit: str, lang: str)
     names = {i.code: i.name(lang) for i in data.registry(key).indicators}
     table = pd.DataFrame({
         t("profile.col_indicator"): mine["indicator_code"].map(names),
-        t("profile.col_value"): [i18n.fmt_pct(v, lang) for v in mine["value"]],
+        t("profile.col_value"): [with_carried(i18n.fmt_pct(v, lang), m, lang) for v, m in zip(mine["value"], mine["carried_from"])],
         t("profile.col_target"): [target_pct(v, lang) for v in mine["target"]],
         t("profile.col_gap"): [signed_points(v, lang) for v in mine["gap_pp"]],
         t("profile.col_status"): [status_text(s, lang) for s in mine["status"]],
@@ -38,6 +39,17 @@ def indicator_table(key: DataKey, period: str, level: str, unit: str, lang: str)
     })
     measured = tuple(mine.loc[mine["denominator"] > 0, "indicator_code"])
     return table, measured
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def path_notes(key: DataKey, period: str, level: str, unit: str, lang: str) -> str | None:
+    """The unit's glide paths that start at its first month with figures (no December of the year before),
+    said once: their status that month always reads on track. None when there is none."""
+    kpis = data.kpis(key, period, level=level)
+    mine = kpis[(kpis["unit_code"] == unit) & kpis["target"].notna()]
+    names = {i.code: i.name(lang) for i in data.registry(key).indicators}
+    return grouped_path_notes([(names.get(c, c), b, p) for c, b, p in
+                               zip(mine["indicator_code"], mine["start_basis"], mine["start_period"])], lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -21,6 +21,7 @@ import i18n
 from domain import clock, periods
 from domain.errors import ServiceError
 from domain.safe_text import guard_cell, md_escape
+from loaders.readers import ACCEPTED_EXTENSIONS
 from presentation.problems import problem_lines
 from presentation.receipt import receipt
 from services import permissions
@@ -29,7 +30,7 @@ from storage import frames
 from ui import data, session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "tsv", "xls", "ods"]  # .xls/.ods accepted to explain "save as .xlsx"
+UPLOAD_TYPES = list(ACCEPTED_EXTENSIONS)  # loaders.readers: the file types the loaders read
 IGNORE = "ignore"
 FIRST_MONTH = "2024-01"
 
