@@ -138,3 +138,33 @@ def test_no_module_imports_a_module_that_imports_it_back():
     modules = {name: {m for m in deps if m in modules} for name, deps in modules.items()}
     pairs = sorted({tuple(sorted((a, b))) for a, deps in modules.items() for b in deps if b in modules and a in modules[b]})
     assert pairs == []
+
+
+def test_every_import_of_the_project_s_own_names_resolves_lazy_ones_too():
+    """An import inside a function runs only when that path is taken (a download button, a rare command): a
+    module moved or a name renamed breaks it silently until a user clicks. Every `from package.module import
+    name` of the project, wherever it sits, names a module and a name that exist."""
+    import importlib
+
+    ours = set(PACKAGES) - {"pages", "tests", "bench"}  # pages run as scripts; tests and bench are not imported
+    broken = []
+    for path in [ROOT / "app.py", ROOT / "cli.py", *(p for package in PACKAGES for p in _files(package))]:
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.split(".")[0] in ours):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            try:
+                module = importlib.import_module(node.module)
+            except ImportError as exc:
+                broken.append(f"{where} from {node.module}: {exc}")
+                continue
+            for alias in node.names:
+                if alias.name == "*" or hasattr(module, alias.name):
+                    continue
+                try:
+                    importlib.import_module(f"{node.module}.{alias.name}")
+                except ImportError:
+                    broken.append(f"{where} from {node.module} import {alias.name}")
+    assert not broken, broken

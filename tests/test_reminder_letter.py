@@ -54,3 +54,16 @@ def test_the_letter_in_english():
     text, figures = _text(letter.build_letter(_content("en")))
     assert "To: People's Committee of Phường Hai" in text
     assert any(row[3] == "300 ID cards" for row in figures)
+
+
+def test_the_weak_page_s_letter_download_drafts_the_letter_of_a_sample_unit(monkeypatch, sample_url):
+    """The path the weak page's download button takes (ui.data.reminder_letter): the letter of a flagged
+    commune of the sample, saying that the figures are the sample's."""
+    monkeypatch.setenv("DATABASE_URL", sample_url)
+    from ui import data
+
+    key = data.version()
+    name, docx = data.reminder_letter(key, "2026-10", "17044", dt.date(2026, 11, 20), "vi")
+    text, figures = _text(docx)
+    assert name.endswith(".docx") and "17044" in name
+    assert "Xã Châu Hồng" in text and figures

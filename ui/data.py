@@ -206,7 +206,7 @@ def reminder_letter(key: DataKey, period: str, unit_code: str, day: dt.date, lan
     data, the same for every reader who may export it."""
     from reports import letter
     from reports.content import place_name
-    from ui import weak_view
+    from presentation import flags
 
     inputs = _inputs(key)
     units_ = units(key).set_index("code")
@@ -216,7 +216,7 @@ def reminder_letter(key: DataKey, period: str, unit_code: str, day: dt.date, lan
     reasons = weak_localities_on(key, period, day).reasons
     # The figures' table already says what is short of target; the letter lists the other reasons.
     reasons = reasons[(reasons["unit_code"] == unit_code) & ~reasons["rule"].isin(["large_shortfall", "below_target", "behind"])]
-    sentences = weak_view.reason_sentences(reasons, names, lang,
+    sentences = flags.reason_sentences(reasons, names, lang,
                                            int(settings(key)["weak_falling_months"])).get(unit_code, [])
     content = letter.letter_content(
         metrics.shortfall(inputs, period), unit_code, unit_name=info["name_vi" if lang == "vi" else "name_en"],
@@ -228,10 +228,10 @@ def reminder_letter(key: DataKey, period: str, unit_code: str, day: dt.date, lan
 
 
 def _only_sample(key: DataKey) -> bool:
-    from reports.pack import only_sample
-    from storage import frames
+    """Every stored figure is the sample's: the letter says so, as the monthly report does."""
+    from services.sample_mode import synthetic_figures
 
-    return only_sample(frames.submissions(engine()))
+    return synthetic_figures(engine())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
