@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -36,6 +37,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TITLE = Font(bold=True, size=13)
 _BOLD = Font(bold=True)
 _CODE = Font(italic=True, size=8, color="757575")
+_NOTE = Font(italic=True, size=9, color="555555")
 _HEADER_FILL = PatternFill("solid", fgColor="E0E0E0")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF9C4")
 _WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
@@ -192,7 +194,7 @@ class _Compiled:
         ws.merged_cells.add(f"A2:{last}2")
         _statements(ws, [(t("template.label_period"), period), (t("template.label_form"), self.form.code),
                          (t("template.label_due"), _due(period, deadline_day))], 3)
-        ws.append([])
+        ws.append([_cell(ws, t("template.codes_note", row=8), font=_NOTE)])  # row 6: what the grey row 8 is
         headers = [t("template.col_stt"), t("template.col_unit_code"), t("template.col_unit_name")] + [e.name(self.lang) for e in elements]
         ws.row_dimensions[7].height = 75
         ws.append([_cell(ws, h, font=_BOLD, fill=_HEADER_FILL, border=_BORDER, alignment=_WRAP) for h in headers])
@@ -239,8 +241,10 @@ class _SingleUnit:
                    t("template.col_value")]
         ws.append([])
         ws.append([_cell(ws, h, font=_BOLD, fill=_HEADER_FILL, border=_BORDER, alignment=_WRAP) for h in headers])
-        ws.append([_cell(ws, c, font=_CODE, fill=_HEADER_FILL, border=_BORDER)
-                   for c in ("stt", "element_name", "element", "kind", "value")])
+        codes = [_cell(ws, c, font=_CODE, fill=_HEADER_FILL, border=_BORDER) for c in ("stt", "element_name", "element", "kind", "value")]
+        # What the grey row of codes is, on its first cell (a note in a row of its own would read as a statement).
+        codes[0].comment = Comment(t("template.codes_note", row=10), "Đề án 06")
+        ws.append(codes)
         first = 11
         for n, e in enumerate(elements, start=1):
             ws.append([

@@ -81,3 +81,14 @@ def test_a_unit_that_does_not_report_the_form_that_month_is_refused(defs):
     registry, frame = defs
     with pytest.raises(TemplateError, match="17179"):
         build_template(registry, frame, "locality", "2024-05", unit="17179")
+
+
+def test_the_row_of_column_codes_says_what_it_is_in_both_layouts(defs):
+    """Issue 16: a submitter sees a grey row of English-looking codes; the template says it is the columns'
+    codes the system reads, to be left as it is."""
+    registry, frame = defs
+    compiled = _open(build_template(registry, frame, "locality", "2025-07"))["Số liệu"]
+    assert compiled["A6"].value == "Dòng 8 (chữ xám, nhỏ) là mã cột để hệ thống đọc tệp: xin giữ nguyên, không sửa, không xóa."
+    assert compiled["B8"].value == "unit_code"
+    single = _open(build_template(registry, frame, "locality", "2024-05", unit="417"))["Số liệu"]
+    assert single["A10"].value == "stt" and "Dòng 10" in single["A10"].comment.text
