@@ -82,7 +82,9 @@ def test_assign_report_done_with_evidence_and_the_leader_sees_it(server, browser
     assert "Số hóa toàn bộ sổ hộ tịch còn lại" in body
     assert "Trạng thái: ✔ Hoàn thành" in body
     assert "Đã số hóa xong 100% sổ hộ tịch" in body and "demo_submitter" in body
-    assert page.get_by_role("button", name="Tải bien-ban-nghiem-thu.pdf").count() == 1
+    evidence = page.get_by_role("button", name="Tải bien-ban-nghiem-thu.pdf")
+    evidence.wait_for(timeout=30_000)  # drawn after the texts above: on a loaded machine, a moment later
+    assert evidence.count() == 1
     assert page.get_by_role("button", name="Lưu").count() == 0  # a leader reads
     assert page.get_by_role("tab", name="Giao nhiệm vụ").count() == 0
     context.close()
