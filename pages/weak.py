@@ -15,6 +15,7 @@ from reports import letter
 from services import exports, followups
 from ui import badges, data, filters, frame, session, styled
 from ui.downloads import download_buttons
+from ui.views import review as review_view
 
 page = frame.start("weak.title")
 language, key, months, actor, scope, t = page.lang, page.key, page.months, page.actor, page.scope, page.t
@@ -105,8 +106,11 @@ if shown.empty:
 
 # --- the list -----------------------------------------------------------------------------------------
 summaries, sentences = data.weak_reason_texts(key, period, today, language)
+# A unit with a figure under verification (issue 19) is marked where it is ranked, as on the league table.
+checking = review_view.marked_units(review_view.open_verifications(actor, period), data.registry(key))
 view = pd.DataFrame({
-    t("weak.col_unit"): [f"{r}. {n}" for r, n in zip(shown["rank"], shown[name_col])],
+    t("weak.col_unit"): [f"{r}. {n}{review_view.MARK if c in checking else ''}"
+                         for r, n, c in zip(shown["rank"], shown[name_col], shown["unit_code"])],
     t("weak.col_severity"): [badges.severity_text(s, language) for s in shown["severity"]],
     t("weak.col_points"): shown["points"],
     t("weak.col_months"): [t("weak.months_since", months=m, since=i18n.fmt_period_short(s))
@@ -134,7 +138,7 @@ picked = styled.styled_dataframe(
     widths=((t("weak.col_unit"), "medium"), (t("weak.col_points"), "small"), (t("weak.col_reasons"), "large")),
     help_texts=((t("weak.col_points"), t("weak.points_help")), (t("push.col_share"), t("push.share_help"))),
     select_key=f"weak_list_{period}")
-st.caption(t("push.drill.table_hint"))
+st.caption(t("push.drill.table_hint") + (" " + t("review.marker_note") if checking & set(shown["unit_code"]) else ""))
 if picked is not None:
     st.switch_page("pages/unit_profile.py", query_params={"unit": shown["unit_code"].iloc[picked], "period": period})
 st.caption(t("push.page.caption_rules", gap=i18n.fmt_number(settings["weak_gap_pp"], language),

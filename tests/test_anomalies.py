@@ -548,3 +548,38 @@ def test_the_report_lists_figures_under_verification_and_marks_them_where_ranked
     assert other == ["Xã Quỳnh Thắng"]  # marked only where the figure enters
     without = build_pack(sample_inputs, "2026-10", "vi", as_of=at)
     assert "Đang xác minh" not in openpyxl.load_workbook(io.BytesIO(without.xlsx)).sheetnames
+
+
+def test_the_weak_list_marks_a_unit_whose_figure_is_under_verification(monkeypatch, sample_copy_url):
+    """Issue 19: a figure under verification is marked wherever it is ranked, the weak list included."""
+    from streamlit.testing.v1 import AppTest
+
+    from services import verification
+    from services.permissions import Actor
+    from storage import frames
+    from storage.db import make_engine
+    from testkit.project import APP
+
+    monkeypatch.setenv("DATABASE_URL", sample_copy_url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    engine = make_engine(sample_copy_url)
+    standing = Actor("can_bo.ct", "standing", frozenset(), "Tổ Đề án 06")
+
+    def weak_list():
+        at = AppTest.from_file(APP, default_timeout=300)
+        at.session_state["actor"] = standing
+        at.query_params["period"] = "2026-10"
+        at.switch_page("pages/weak.py").run()
+        assert not at.exception, at.exception
+        return at, list(at.dataframe[0].value.iloc[:, 0])
+
+    _, before = weak_list()
+    assert before and not any("⚠" in n for n in before)
+    first = before[0].split(". ", 1)[1]
+    units = frames.load_units(engine)
+    code = units.loc[units["name_vi"] == first, "code"].iloc[0]
+    verification.record(engine, standing, code, "2026-10", "dossiers_received", "history_outlier", "to_verify")
+    at, after = weak_list()
+    assert after[0] == f"{before[0]} ⚠" and sum("⚠" in n for n in after) == 1
+    assert any("số liệu đang được cơ quan thường trực xác minh" in c.value for c in at.caption)
+    engine.dispose()
