@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from storage.db import database_url, make_engine
 
@@ -103,7 +105,20 @@ class PostgresBackend(Backend):
         template = make_url(template_url).database
         admin = _admin_engine()
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            # PostgreSQL copies no database anyone is connected to. A read-only test of the template may have
+            # left pooled connections behind (the page layer keeps one engine per URL in the process; which
+            # test ran before depends on how the files were spread over workers): end them, the pools
+            # reconnect (pre-ping) when those engines are used again.
+            for _ in range(3):
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": template})
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+                    break
+                except OperationalError:  # a connection came back between the two statements
+                    time.sleep(0.2)
+            else:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         admin.dispose()
         return self._url(name)
 
