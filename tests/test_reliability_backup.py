@@ -75,6 +75,10 @@ def _enrich(url: str) -> None:
             conn.execute(insert(models.Target.__table__), [{"indicator_code": "full_online_rate", "year": 2026, "unit_code": "16681",
                                                              "value": 0.1 + 0.2, "decision": "QĐ 12/2026", "set_by": "quan_tri",
                                                              "set_at": AT}])
+            conn.execute(insert(models.DataVerification.__table__), [{
+                "unit_code": "16681", "period": "2026-10", "subject": "dossiers_received", "signal": "history_outlier",
+                "status": "correction_requested", "value_key": "9000", "submission_id": None,
+                "note": "Đã gọi điện\r\n=lần 2", "created_by": "quan_tri", "created_at": AT}])
         # Evidence attached to a task's status change (the sample's register has no file), through the service.
         from services import tasks
         from services.permissions import Actor
