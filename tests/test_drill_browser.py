@@ -97,62 +97,41 @@ def test_clicking_a_heat_map_cell_opens_that_unit_s_profile_for_the_same_month(s
         context.close()
 
 
-def test_selecting_a_table_row_opens_that_unit_s_profile_for_the_same_month(server, browser):  # noqa: F811
-    context, page = _open_localities(browser, server)
+def _select_row(browser, server, path: str, user: str, row: int) -> tuple[str, str]:  # noqa: F811
+    """Open `path` as `user`, tick data row `row` (1 = first) of the page's first table, and return the row's
+    first cell as shown and the heading of the page it lands on."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    page = context.new_page()
     try:
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        wait_for_run(page)
+        sign_in(page, user)
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
         page.wait_for_timeout(500)
         box = grid.bounding_box()
-        # The grid draws on a canvas; its accessible table names the third row's unit.
-        name = grid.locator('[role="row"]').nth(3).locator('[role="gridcell"]').first.inner_text().strip()
-        row_height = 35
-        _click_until_profile(page, box["x"] + 15, box["y"] + row_height * 3 + row_height / 2)
+        # The grid draws on a canvas; its accessible table names the row's unit.
+        shown = grid.locator('[role="row"]').nth(row).locator('[role="gridcell"]').first.inner_text().strip()
+        row_height = 35  # the header is one row too
+        _click_until_profile(page, box["x"] + 15, box["y"] + row_height * row + row_height / 2)
         assert "/ho-so-don-vi" in page.url, page.url
         wait_for_run(page)
         assert "period=2026-09" in page.url
-        assert page.locator("h3").first.inner_text().strip() == name
+        return shown, page.locator("h3").first.inner_text().strip()
     finally:
         context.close()
+
+
+def test_selecting_a_table_row_opens_that_unit_s_profile_for_the_same_month(server, browser):  # noqa: F811
+    name, heading = _select_row(browser, server, "dia-phuong?period=2026-09&level=commune", "demo_leader", 3)
+    assert heading == name
 
 
 def test_selecting_a_unit_on_the_weak_list_opens_its_profile_for_the_same_month(server, browser):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
-    page = context.new_page()
-    try:
-        page.goto(f"{server}/don-vi-yeu?period=2026-09", wait_until="domcontentloaded")
-        wait_for_run(page)
-        sign_in(page, "demo_standing")
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
-        box = grid.bounding_box()
-        label = grid.locator('[role="row"]').nth(1).locator('[role="gridcell"]').first.inner_text().strip()  # "4. Xã …"
-        _click_until_profile(page, box["x"] + 15, box["y"] + 35 + 35 / 2)
-        assert "/ho-so-don-vi" in page.url, page.url
-        wait_for_run(page)
-        assert "period=2026-09" in page.url
-        assert page.locator("h3").first.inner_text().strip() == label.split(". ", 1)[1]
-    finally:
-        context.close()
+    label, heading = _select_row(browser, server, "don-vi-yeu?period=2026-09", "demo_standing", 1)  # "4. Xã …"
+    assert heading == label.split(". ", 1)[1]
 
 
 def test_selecting_a_unit_in_the_map_s_list_opens_its_profile_for_the_same_month(server, browser):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
-    page = context.new_page()
-    try:
-        page.goto(f"{server}/ban-do?period=2026-09", wait_until="domcontentloaded")
-        wait_for_run(page)
-        sign_in(page, "demo_leader")
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
-        box = grid.bounding_box()
-        name = grid.locator('[role="row"]').nth(2).locator('[role="gridcell"]').first.inner_text().strip()
-        _click_until_profile(page, box["x"] + 15, box["y"] + 35 * 2 + 35 / 2)
-        assert "/ho-so-don-vi" in page.url, page.url
-        wait_for_run(page)
-        assert "period=2026-09" in page.url
-        assert page.locator("h3").first.inner_text().strip() == name
-    finally:
-        context.close()
+    name, heading = _select_row(browser, server, "ban-do?period=2026-09", "demo_leader", 2)
+    assert heading == name
