@@ -128,3 +128,58 @@ class PostgresBackend(Backend):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- templates shared by the workers of one test run ------------------------------------------------------
+# Seeding the sample province takes tens of seconds per backend. Under pytest-xdist every worker used to
+# seed its own; now the first worker to need a template builds a master copy (a file lock makes the others
+# wait for it, and a build on its own gets both cores), and each worker takes its own copy of the master:
+# a worker's read-only tests connect to its copy, and cloning a PostgreSQL template ends the connections to
+# it, which must never hit another worker's running test. The run's controller (or the single process)
+# owns the shared folder, given to the workers in SHARED_ENV, and drops the masters at the end.
+
+SHARED_ENV = "P06_TEST_SHARED"
+
+
+def shared_folder() -> Path | None:
+    value = os.environ.get(SHARED_ENV)
+    return Path(value) if value else None
+
+
+class SharedTemplates:
+    """Master templates in `folder`, each built once by `build(engine, kind)` under a lock."""
+
+    def __init__(self, folder: Path, build):
+        self.folder, self.build = folder, build
+        self.sqlite = SQLiteBackend(folder / "sqlite")
+
+    def copy(self, backend: Backend, kind: str, name: str) -> str:
+        """A copy of the master template `kind` on `backend` (built first if no worker has built it)."""
+        import fcntl
+
+        stem = self.folder / f"{backend.name}-{kind}"
+        with open(f"{stem}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            url_file = Path(f"{stem}.url")
+            if url_file.exists():
+                master = url_file.read_text(encoding="utf-8")
+            else:
+                maker = self.sqlite if backend.name == "sqlite" else backend
+                master = maker.create_empty(unique_name(f"p06_master_{kind}"))
+                engine = make_engine(master)
+                try:
+                    self.build(engine, kind)
+                finally:
+                    engine.dispose()
+                url_file.write_text(master, encoding="utf-8")
+            return backend.clone(master, name)
+
+
+def drop_shared(folder: Path) -> None:
+    """Drop the PostgreSQL masters recorded in `folder` and remove it (the SQLite masters live inside)."""
+    for url_file in folder.glob("postgresql-*.url"):
+        try:
+            PostgresBackend().drop(url_file.read_text(encoding="utf-8"))
+        except Exception:  # noqa: BLE001 - the server went away: nothing left to drop
+            pass
+    shutil.rmtree(folder, ignore_errors=True)

@@ -10,7 +10,9 @@ TEST_DATABASE_URL points at a server (skipped with the reason otherwise).
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,9 +24,13 @@ if str(ROOT) not in sys.path:
 
 from storage.db import make_engine  # noqa: E402
 from testkit.databases import (  # noqa: E402
+    SHARED_ENV,
     PostgresBackend,
+    SharedTemplates,
     SQLiteBackend,
+    drop_shared,
     pg_unavailable_reason,
+    shared_folder,
     unique_name,
 )
 
@@ -48,10 +54,24 @@ def _backend(request, backends, reason):
     return backends[name]
 
 
-class _Templates:
-    """Per-run template databases, built on first use and dropped at the end."""
+def _build_template(engine, kind: str) -> None:
+    from storage.setup import init_db
 
-    def __init__(self):
+    init_db(engine)
+    if kind == "sample":
+        from sample_data.seed import seed_sample
+        from services.demo import ensure_demo_accounts
+
+        seed_sample(engine)
+        ensure_demo_accounts(engine)  # as the app's first start does: every sample copy starts alike
+
+
+class _Templates:
+    """This process's template databases, copied on first use from the run's shared masters
+    (testkit.databases.SharedTemplates: each built once for all the workers) and dropped at the end."""
+
+    def __init__(self, shared: SharedTemplates):
+        self.shared = shared
         self.urls: dict[tuple[str, str], str] = {}
         self.backends = {}
 
@@ -59,19 +79,7 @@ class _Templates:
         key = (backend.name, kind)
         if key not in self.urls:
             self.backends[backend.name] = backend
-            url = backend.create_empty(unique_name(f"p06_tpl_{kind}"))
-            engine = make_engine(url)
-            from storage.setup import init_db
-
-            init_db(engine)
-            if kind == "sample":
-                from sample_data.seed import seed_sample
-                from services.demo import ensure_demo_accounts
-
-                seed_sample(engine)
-                ensure_demo_accounts(engine)  # as the app's first start does: every sample copy starts alike
-            engine.dispose()
-            self.urls[key] = url
+            self.urls[key] = self.shared.copy(backend, kind, unique_name(f"p06_tpl_{kind}"))
         return self.urls[key]
 
     def drop_all(self):
@@ -79,9 +87,26 @@ class _Templates:
             self.backends[backend_name].drop(url)
 
 
+_SHARED_OWNER = pytest.StashKey[bool]()
+
+
+def pytest_configure(config):
+    """The run's controller (or its only process) makes the folder of shared template masters; xdist's
+    workers, started after this, inherit it through the environment."""
+    if not hasattr(config, "workerinput") and not shared_folder():
+        os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="p06_tests_")
+        config.stash[_SHARED_OWNER] = True
+
+
+def pytest_unconfigure(config):
+    if config.stash.get(_SHARED_OWNER, False):
+        drop_shared(Path(os.environ.pop(SHARED_ENV)))
+
+
 @pytest.fixture(scope="session")
-def _templates():
-    templates = _Templates()
+def _templates(tmp_path_factory):
+    folder = shared_folder() or tmp_path_factory.mktemp("shared")  # a run that did not go through this conftest's configure
+    templates = _Templates(SharedTemplates(folder, _build_template))
     yield templates
     templates.drop_all()
 
@@ -146,9 +171,13 @@ def _no_ambient_database(monkeypatch, tmp_path):
 
 
 def pytest_collection_modifyitems(config, items):
-    """A browser test is a slow test: the inner loop (`-m "not slow"`) leaves them to the full run."""
+    """A browser test is a slow test, and so is the PostgreSQL half of a `slow_on_postgresql` module: the
+    inner loop (`-m "not slow"`) leaves them to the full run."""
     for item in items:
-        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+        if item.get_closest_marker("slow"):
+            continue
+        on_postgresql = "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()
+        if item.get_closest_marker("browser") or (on_postgresql and item.get_closest_marker("slow_on_postgresql")):
             item.add_marker(pytest.mark.slow)
 
 

@@ -20,6 +20,9 @@ from testkit.project import APP
 from tests.test_app import TIMEOUT, sign_in
 from ui.navigation import PAGES
 
+# The PostgreSQL half runs in the full suite; the inner loop runs the SQLite half (conftest.py).
+pytestmark = pytest.mark.slow_on_postgresql
+
 TITLE_KEYS = {  # the title each page draws
     "overview": "overview.heading", "localities": "leaders.localities.title", "map": "leaders.map.title",
     "trends": "leaders.trends.title", "submissions": "submissions.title", "weak": "weak.title",

@@ -16,6 +16,9 @@ from storage import frames, models
 from storage.db import session_factory
 from testkit.bad_files import CASES, expected_message
 
+# The PostgreSQL half runs in the full suite; the inner loop runs the SQLite half (conftest.py).
+pytestmark = pytest.mark.slow_on_postgresql
+
 TABLES = [models.Submission, models.SubmissionFile, models.SubmissionScope, models.DataValue, models.ValueRevision,
           models.ColumnMapping]
 

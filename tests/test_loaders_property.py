@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -51,6 +52,7 @@ def _check(report) -> None:
                 assert p.sheet and p.row, p.as_dict()
 
 
+@pytest.mark.slow  # 60 random workbooks through the whole loader, per backend
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(grid=grids, period=periods, title=st.sampled_from(["BÁO CÁO THÁNG 5/2024", "", "Tháng 13/2024", "THÁNG 07/2025"]))
 def test_no_cell_content_makes_the_loader_raise(engine, grid, period, title):

@@ -23,6 +23,9 @@ from storage.submissions import SubmissionIn, ValueIn, record_submission
 from testkit.project import APP
 from tests.access_helpers import GOOD_PASSWORD, audit_rows, fast_hashing  # noqa: F401 - autouse fixture
 
+# The PostgreSQL half runs in the full suite; the inner loop runs the SQLite half (conftest.py).
+pytestmark = pytest.mark.slow_on_postgresql
+
 TIMEOUT = 300
 LATEST = "2026-10"
 STANDING = Actor("can_bo.ct", "standing", frozenset(), "Tổ Đề án 06")

@@ -19,6 +19,9 @@ from storage.db import make_engine
 from testkit.project import APP, ROOT
 from ui.theme import status_text
 
+# The PostgreSQL half runs in the full suite; the inner loop runs the SQLite half (conftest.py).
+pytestmark = pytest.mark.slow_on_postgresql
+
 TIMEOUT = 180
 PAGES = {
     "overview": "pages/overview.py",

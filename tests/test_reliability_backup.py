@@ -107,6 +107,7 @@ def _parts(path) -> dict[str, str]:
         return {t: info["sha256"] for t, info in dump.read_manifest(zf)["tables"].items()}
 
 
+@pytest.mark.slow  # the whole sample province through two dumps and two restores
 def test_a_dump_goes_to_the_other_backend_and_back_to_an_identical_database(sample_copy_url, _backends, _pg_reason,
                                                                              tmp_path, capsys):
     if _pg_reason:

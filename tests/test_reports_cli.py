@@ -20,6 +20,9 @@ from storage import frames, models
 from storage.db import make_engine
 from tests.reports_files import doc_text, table, text_cells, workbook
 
+# The PostgreSQL half runs in the full suite; the inner loop runs the SQLite half (conftest.py).
+pytestmark = pytest.mark.slow_on_postgresql
+
 PERIOD = "2026-10"
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/x","Bấm vào đây")'
 OTHER_NAMES = ["\tXã Có Tab Đầu", "@Phường Ký Tự", "\rXã Xuống Dòng"]

@@ -28,6 +28,9 @@ from tests.reports_files import (
     zip_members,
 )
 
+# The PostgreSQL half runs in the full suite; the inner loop runs the SQLite half (conftest.py).
+pytestmark = pytest.mark.slow_on_postgresql
+
 AS_OF = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)  # every deadline passed: no return pending
 CREATED = dt.datetime(2026, 11, 6, 1, 0, tzinfo=dt.timezone.utc)
 # 10/2026: 130 communes and wards after the reform; 12/2024: 20 district-level units once Cửa Lò (413)

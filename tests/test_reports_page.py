@@ -16,6 +16,9 @@ from services.permissions import Actor
 from storage.db import make_engine
 from testkit.project import APP
 
+# The PostgreSQL half runs in the full suite; the inner loop runs the SQLite half (conftest.py).
+pytestmark = pytest.mark.slow_on_postgresql
+
 TIMEOUT = 300
 AGENCY = Actor("qa.thuong.truc", "standing")
 

@@ -51,6 +51,7 @@ def _allocate(state, item):
     return len(bytearray(item * 1024 * 1024))
 
 
+@pytest.mark.slow  # starts a worker process at the lowest priority: tens of seconds beside other work
 def test_a_parse_needing_more_memory_than_allowed_is_stopped_not_the_server():
     over = pool.isolated_map(_allocate, [1500, 10], None, seconds=60, memory_mb=800, on_limit=lambda item, kind: kind)
     assert over == ["memory", 10 * 1024 * 1024]  # refused; the worker after it reads on
