@@ -55,7 +55,6 @@ event = st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35
 st.caption(t("league.caption"))
 if checking & set(scores["unit_code"]):
     st.caption(t("review.marker_note"))
-picked = event.selection.rows if event and event.selection else []
-if picked:
-    code = table.index[picked[0]]
-    st.switch_page("pages/unit_profile.py", query_params={"unit": code, "period": period})
+picked = common.selected_row(event)
+if picked is not None:
+    common.open_profile(table.index[picked], period)

@@ -15,6 +15,7 @@ from reports import letter
 from services import exports, followups
 from ui import badges, data, filters, frame, session, styled
 from ui.downloads import download_buttons
+from ui.views import common
 from ui.views import review as review_view
 
 page = frame.start("weak.title")
@@ -79,9 +80,7 @@ necks = every_shortfall[every_shortfall["bottleneck"]]
 indicator_names = {i.code: i.name(language) for i in data.registry(key).indicators}
 unit_names = dict(zip(units["code"], units[name_col]))
 if len(necks):
-    from ui.views.common import short_names
-
-    short = short_names(key, language)
+    short = common.short_names(key, language)
     listed = ", ".join(dict.fromkeys(short.get(c, c) for c in necks["indicator_code"]))
     # Folded (one line naming them) so that on a phone the list to push stays near the top.
     with st.expander(f"{t('push.bottlenecks_title')} ({i18n.fmt_int(len(necks), language)}): {listed}", expanded=False,
@@ -140,7 +139,7 @@ picked = styled.styled_dataframe(
     select_key=f"weak_list_{period}")
 st.caption(t("push.drill.table_hint") + (" " + t("review.marker_note") if checking & set(shown["unit_code"]) else ""))
 if picked is not None:
-    st.switch_page("pages/unit_profile.py", query_params={"unit": shown["unit_code"].iloc[picked], "period": period})
+    common.open_profile(shown["unit_code"].iloc[picked], period)
 st.caption(t("push.page.caption_rules", gap=i18n.fmt_number(settings["weak_gap_pp"], language),
              bottom=settings["weak_bottom_n"], falling=settings["weak_falling_months"],
              high=settings["weak_severity_high"], medium=settings["weak_severity_medium"],

@@ -76,3 +76,18 @@ def as_of_caption(key: DataKey, lang: str) -> str:
 
 def within(frame: pd.DataFrame, allowed: frozenset[str] | None, column: str = "unit_code") -> pd.DataFrame:
     return frame if allowed is None else frame[frame[column].isin(allowed)]
+
+
+PROFILE_PAGE = "pages/unit_profile.py"
+
+
+def selected_row(event) -> int | None:
+    """The position of the row a single-row `st.dataframe(on_select="rerun")` has selected, if any."""
+    rows = event.selection.rows if event and event.selection else []
+    return rows[0] if rows else None
+
+
+def open_profile(unit_code: str | None, period: str) -> None:
+    """The drill-through: a unit picked on a chart, map or table opens its profile for the same month."""
+    if unit_code:
+        st.switch_page(PROFILE_PAGE, query_params={"unit": unit_code, "period": period})

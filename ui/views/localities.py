@@ -160,9 +160,7 @@ def _codes(rows: pd.DataFrame) -> dict[str, str]:
 def _open_profile(event, codes: dict[str, str], period: str) -> None:
     """A chart's selected point → that unit's profile for the same month."""
     points = event.selection.points if event and event.selection else []
-    code = next((codes.get(p.get("y")) for p in points if codes.get(p.get("y"))), None)
-    if code is not None:
-        st.switch_page("pages/unit_profile.py", query_params={"unit": code, "period": period})
+    common.open_profile(next((codes.get(p.get("y")) for p in points if codes.get(p.get("y"))), None), period)
 
 
 def unit_chips_html(rows: pd.DataFrame, cells: pd.DataFrame, columns: list[str], short: dict[str, str], lang: str,
@@ -273,9 +271,9 @@ def draw_table(key: DataKey, period: str, level: str, indicator: str, lang: str,
                          column_config={c["unit"]: st.column_config.TextColumn(pinned=True),
                                         c["value"]: st.column_config.Column(pinned=True)})
     st.caption(i18n.t("push.drill.table_hint", lang))
-    rows = event.selection.rows if event and event.selection else []
-    if rows and 0 <= rows[0] < len(codes):
-        st.switch_page("pages/unit_profile.py", query_params={"unit": codes[rows[0]], "period": period})
+    row = common.selected_row(event)
+    if row is not None and 0 <= row < len(codes):
+        common.open_profile(codes[row], period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

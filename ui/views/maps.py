@@ -45,7 +45,6 @@ NARROW_HEIGHT = 340  # on a phone: the province framed for a 360 px wide map
 SEAT_RADIUS_M = 4500
 COMMUNE_RADIUS_M = 1100
 UNITS_LAYER = "units"
-PROFILE_PAGE = "pages/unit_profile.py"
 
 
 @dataclass(frozen=True)
@@ -312,9 +311,7 @@ def draw_map(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     elif clickable:
         event = st.pydeck_chart(deck(m, level), height=height, on_select="rerun", selection_mode="single-object",
                                 key=f"map_pick_{period}_{level}")
-        unit = picked_unit(event)
-        if unit:
-            st.switch_page(PROFILE_PAGE, query_params={"unit": unit, "period": period})
+        common.open_profile(picked_unit(event), period)
     else:
         st.pydeck_chart(deck(m, level), height=height)
     if colour_by == "status":
@@ -334,6 +331,6 @@ def draw_map(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     event = st.dataframe(m.table, hide_index=True, width="stretch", height=height, on_select="rerun",
                          selection_mode="single-row", key=f"map_list_{period}_{level}_{indicator}")
     st.caption(i18n.t("push.drill.table_hint", lang))
-    rows = event.selection.rows if event and event.selection else []
-    if rows and 0 <= rows[0] < len(m.table_codes):
-        st.switch_page(PROFILE_PAGE, query_params={"unit": m.table_codes[rows[0]], "period": period})
+    row = common.selected_row(event)
+    if row is not None and 0 <= row < len(m.table_codes):
+        common.open_profile(m.table_codes[row], period)
