@@ -62,7 +62,7 @@ def add_followup(engine: Engine, actor: Actor | None, unit_code: str, period: st
                                   letter_date=letter_date, cause=cause, cause_text=cause_text)
         session.add(row)
         session.flush()
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "manage_flags", f"{unit_code}/{period}", "ok",
                      {"id": row.id, "unit": unit_code, "period": period, "status": status, "note": note,
                       "due_date": due_date.isoformat() if due_date else None, "letter_no": letter_no,
@@ -112,7 +112,7 @@ def set_unit_leader(engine: Engine, actor: Actor | None, unit_code: str, name: s
             session.add(row)
         else:
             row.name, row.position, row.updated_by, row.updated_at = name, position, actor.username, now
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "manage_flags", f"leader/{unit_code}", "ok",
                      {"unit": unit_code, "name": name, "position": position, "before": before}, now=now)
 

@@ -42,7 +42,7 @@ def _write(engine: Engine, actor: Actor, action: str, period: str, locked: bool,
             row = models.PeriodLock(period=period)
             session.add(row)
         row.locked, row.reason, row.changed_by, row.changed_at = locked, reason, actor.username, now
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, action, period, "ok", {"reason": reason, "before": before}, now=now)
 
 

@@ -162,7 +162,7 @@ def change(engine: Engine, actor: Actor | None, changes: Mapping[str, Any], *, n
                          {"op": "setting", "key": key, "before": current[key], "after": new[key],
                           "default": settings_mod.SPECS[key].default}, now=now)
         if changed:
-            bump_data_version(session)
+            bump_data_version(session, values=False)
     return changed
 
 

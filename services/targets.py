@@ -68,7 +68,7 @@ def set_target(engine: Engine, actor: Actor | None, indicator: str, year: int, v
             row = t(indicator_code=indicator, year=year, unit_code=unit_code)
             session.add(row)
         row.value, row.decision, row.set_by, row.set_at = value, decision[:2000], actor.username, now
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "edit_targets", f"{indicator}/{year}/{unit_code}", "ok", {
             "indicator": indicator, "year": year, "unit": unit_code, "before": before, "value": value, "decision": decision,
         }, now=now)

@@ -194,7 +194,7 @@ def add_document(engine: Engine, actor: Actor | None, number: str, issued_on: dt
                 created_by=actor.username, created_at=now)
         session.add(row)
         session.flush()
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "manage_tasks", f"document/{row.id}", "ok", {
             "op": "add_document", "id": row.id, "number": number, "issued_on": issued_on.isoformat(), "kind": kind_,
             "file": None if file is None else file.filename}, now=now)
@@ -253,7 +253,7 @@ def add_task(engine: Engine, actor: Actor | None, task: TaskIn, *, now: dt.datet
     with session_factory(engine).begin() as session:
         fields = _checked_task(session, task)
         task_id = _insert_task(session, actor, fields, now, today)
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "manage_tasks", f"task/{task_id}", "ok", {
             "op": "add_task", "id": task_id, **{k: v for k, v in fields.items() if k != "text"},
             "text": fields["text"][:200]}, now=now)
@@ -269,7 +269,7 @@ def add_tasks(engine: Engine, actor: Actor | None, tasks: Iterable[TaskIn], *, s
     now = utcnow(now)
     with session_factory(engine).begin() as session:
         ids = [_insert_task(session, actor, _checked_task(session, t), now, today) for t in tasks]
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "manage_tasks", f"tasks/{source}"[:300], "ok",
                      {"op": "import_tasks", "source": source, "ids": ids, "count": len(ids)}, now=now)
         return ids
@@ -320,7 +320,7 @@ def set_status(engine: Engine, actor: Actor | None, task_id: int, status: str, n
                                             evidence_file_id=file_id, changed_by=actor.username, changed_at=now))
         session.flush()
         task.status, task.status_on = _latest_change(session, models.TaskStatusChange, models.TaskStatusChange.task_id, task.id)
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "update_tasks", f"task/{task.id}", "ok", {
             "op": "set_status", "id": task.id, "unit": task.lead_unit_code, "status": code,
             "effective_on": day.isoformat(), "note": note[:500], "before": before,
@@ -349,7 +349,7 @@ def add_pilot_model(engine: Engine, actor: Actor | None, name: str, lead_unit_co
         session.flush()
         session.add(models.PilotModelChange(model_id=row.id, status=code, effective_on=today, note="",
                                             changed_by=actor.username, changed_at=now))
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "manage_tasks", f"model/{row.id}", "ok", {
             "op": "add_model", "id": row.id, "name": name, "lead": lead, "deployed": deployed, "status": code}, now=now)
         return row.id
@@ -379,7 +379,7 @@ def set_model_status(engine: Engine, actor: Actor | None, model_id: int, status:
                                             evidence_file_id=file_id, changed_by=actor.username, changed_at=now))
         session.flush()
         model.status, model.status_on = _latest_change(session, models.PilotModelChange, models.PilotModelChange.model_id, model.id)
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "update_tasks", f"model/{model.id}", "ok", {
             "op": "set_model_status", "id": model.id, "status": code, "before": before, "effective_on": day.isoformat(),
             "note": note[:500], "evidence": None if evidence is None else evidence.filename}, now=now)

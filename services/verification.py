@@ -64,7 +64,7 @@ def record(engine: Engine, actor: Actor | None, unit_code: str, period: str, sub
                                       created_by=actor.username, created_at=now)
         session.add(row)
         session.flush()
-        bump_data_version(session)
+        bump_data_version(session, values=False)
         audit.record(session, actor, "verify_figures", target, "ok",
                      {"id": row.id, "unit": unit_code, "period": period, "subject": subject, "signal": signal,
                       "status": status, "value_key": row.value_key, "submission_id": sub, "note": note}, now=now)

@@ -150,9 +150,15 @@ def load_submission_scope(engine: Engine, periods: Iterable[str] | None = None) 
 
 
 def data_version(engine: Engine) -> int:
+    return data_versions(engine)[0]
+
+
+def data_versions(engine: Engine) -> tuple[int, int]:
+    """(data_version, values_version) in one query (storage/version.py); 0 for a counter not yet written."""
     with engine.connect() as conn:
-        value = conn.execute(select(models.Counter.value).where(models.Counter.name == "data_version")).scalar()
-    return int(value or 0)
+        rows = dict(conn.execute(select(models.Counter.name, models.Counter.value)
+                                 .where(models.Counter.name.in_(("data_version", "values_version")))).all())
+    return int(rows.get("data_version") or 0), int(rows.get("values_version") or 0)
 
 
 def latest_period(engine: Engine) -> str | None:
@@ -228,28 +234,36 @@ def submission_content(engine: Engine, submission_id: int) -> bytes | None:
     return None if content is None else bytes(content)
 
 
-def metric_frames(engine: Engine, province_code: str | None = None, first: str | None = None) -> dict:
+def metric_frames(engine: Engine, province_code: str | None = None, first: str | None = None,
+                  figures: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> dict:
     """Everything the metrics engine reads, as keyword arguments for `metrics.Inputs`:
     `metrics.Inputs(**frames.metric_frames(engine))`. `province_code` keeps one province (default: the
     only one, or every province when several are set up); `first` ("YYYY-MM") skips older values and
     submissions (the engine needs December of the previous year for glide paths and 12 months back for
-    year-on-year changes)."""
+    year-on-year changes). `figures`: (values, scope) already read by `load_figures` (the page layer keeps
+    them while only notes, settings or targets change); otherwise they are read here."""
     units = load_units(engine, province_code)
     if province_code is None:
         provinces = units.loc[units["level"] == "province", "code"].tolist()
         province_code = provinces[0] if len(provinces) == 1 else None
-    scope = load_submission_scope(engine)
-    if first is not None:
-        scope = scope[scope["period"] >= first].reset_index(drop=True)
+    values, scope = figures if figures is not None else load_figures(engine, first)
     return {
         "units": units,
-        "values": load_values(engine, first=first),
+        "values": values,
         "registry": load_registry(engine),
         "targets": load_targets(engine),
         "scope": scope,
         "settings": settings(engine),
         "province_code": province_code,
     }
+
+
+def load_figures(engine: Engine, first: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The long values and the submission scope (from `first` on), the two large reads of `metric_frames`."""
+    scope = load_submission_scope(engine)
+    if first is not None:
+        scope = scope[scope["period"] >= first].reset_index(drop=True)
+    return load_values(engine, first=first), scope
 
 
 def load_boundaries(engine: Engine, unit_codes: Iterable[str] | None = None) -> pd.DataFrame:

@@ -68,7 +68,8 @@ class Base(DeclarativeBase):
 
 class Counter(Base):
     """Monotonic counters; `data_version` is bumped by every write that changes what the dashboard shows,
-    so that caches in every server process can key on it."""
+    `values_version` by those that change the figures (storage/version.py), so that caches in every server
+    process can key on them."""
 
     __tablename__ = "counter"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -31,8 +31,9 @@ def init_db(engine: Engine, units: Iterable[UnitSpec] | None = None, registry: R
         provinces = {u.province_code for u in units if u.level == "province"}
         for province in sorted(provinces):
             upsert_default_targets(session, registry, province)
-        if session.get(models.Counter, "data_version") is None:
-            session.add(models.Counter(name="data_version", value=1))
+        for counter in ("data_version", "values_version"):
+            if session.get(models.Counter, counter) is None:
+                session.add(models.Counter(name=counter, value=1))
     from storage.shapes import (
         store_approximate_shapes,  # here: storage.shapes builds on this module
     )

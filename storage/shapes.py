@@ -47,7 +47,7 @@ def store_approximate_shapes(engine: Engine) -> int:
             session.add(models.Counter(name=_MARK, value=SHAPES_VERSION))
         else:
             mark.value = SHAPES_VERSION
-        bump_data_version(session)
+        bump_data_version(session, values=False)
     return len(rows)
 
 
@@ -79,7 +79,7 @@ def replace_boundaries(engine: Engine, shapes: dict[str, dict], source: str) -> 
              "approximate": False}
             for code, geometry in shapes.items()
         ])
-        bump_data_version(session)
+        bump_data_version(session, values=False)
     return len(shapes)
 
 

@@ -1,5 +1,11 @@
-"""The data version: one counter every write bumps, read by every server process's cache key (ui/data.py),
-so that a submission stored through one process or the CLI shows in every other at its next rerun."""
+"""The data versions, read by every server process's cache key (ui/data.py), so that a change stored
+through one process or the CLI shows in every other at its next rerun:
+
+- `data_version`: bumped by every write that changes what the dashboard shows;
+- `values_version`: bumped only by the writes that change the figures themselves or which units reported
+  them (a submission; by default any write that does not say otherwise). A follow-up note, a task, a
+  setting, a target, a lock, a review or a map shape bumps `data_version` alone: the pages then rebuild
+  what they show from the figures each process already holds, without reading them again (issue 15)."""
 
 from __future__ import annotations
 
@@ -8,12 +14,17 @@ from sqlalchemy.orm import Session
 
 from storage import models
 
+DATA = "data_version"
+VALUES = "values_version"
 _COUNTER = models.Counter.__table__
-_BUMP = update(_COUNTER).where(_COUNTER.c.name == "data_version").values(value=_COUNTER.c.value + 1)  # built once
+_BUMP = {name: update(_COUNTER).where(_COUNTER.c.name == name).values(value=_COUNTER.c.value + 1)  # built once
+         for name in (DATA, VALUES)}
 
 
-def bump_data_version(session: Session) -> None:
-    """Mark that what the dashboard shows has changed (read by every server process's cache key)."""
-    result = session.connection().execute(_BUMP)
-    if result.rowcount == 0:
-        session.connection().execute(_COUNTER.insert(), {"name": "data_version", "value": 2})
+def bump_data_version(session: Session, *, values: bool = True) -> None:
+    """Mark that what the dashboard shows has changed. `values=False`: the stored figures and which units
+    reported them did not change (notes, tasks, settings, targets, locks, reviews, shapes)."""
+    for name in (DATA, VALUES) if values else (DATA,):
+        result = session.connection().execute(_BUMP[name])
+        if result.rowcount == 0:
+            session.connection().execute(_COUNTER.insert(), {"name": name, "value": 2})

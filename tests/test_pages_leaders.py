@@ -163,6 +163,37 @@ def test_a_submission_stored_elsewhere_shows_at_the_next_rerun(monkeypatch, samp
     assert after == i18n.fmt_pct(value, "vi") and after != before
 
 
+def test_a_target_set_elsewhere_shows_at_the_next_rerun_without_reading_the_figures_again(monkeypatch, sample_copy_url):
+    """Issue 15: a change that is not a figure (here a target; notes, tasks, settings, locks alike) moves the
+    data version but not the values version: the page shows it at the next rerun from the figures the
+    process holds. A submission moves both, and the figures are read again once."""
+    from services.targets import set_target
+    from storage.submissions import SubmissionIn, ValueIn, record_submission
+
+    leader = Actor("lanh.dao", "leader", frozenset(), "Lãnh đạo")
+    at = open_page(monkeypatch, sample_copy_url, PAGES["overview"], {"period": "2026-10"}, actor=leader)
+    assert "Chỉ tiêu: 85%" in [c.value for c in at.caption]
+    reads = []
+    read_values = frames.load_values
+    monkeypatch.setattr(frames, "load_values", lambda *a, **k: reads.append(a) or read_values(*a, **k))
+    engine = make_engine(sample_copy_url)
+    set_target(engine, ADMIN, "online_dossier_rate", 2026, 0.9, decision="Kế hoạch 12/KH-UBND ngày 10/01/2026")
+    at.run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert "Chỉ tiêu: 90%" in captions and "Chỉ tiêu: 85%" not in captions
+    assert reads == []  # the target is new on the page; the 2,894 returns' figures were not read again
+
+    name = "Tỷ lệ hồ sơ tiếp nhận trực tuyến"
+    before = next(m.value for m in at.metric if m.label == name)
+    record_submission(engine, SubmissionIn("locality", "correction.xlsx", b"correction-2", "cli:test",
+                                           [ValueIn("16681", "2026-10", "dossiers_received_online", 0)]))
+    engine.dispose()
+    at.run()
+    assert not at.exception
+    assert len(reads) == 1 and next(m.value for m in at.metric if m.label == name) != before
+
+
 def test_overview_shows_the_target_of_each_indicator_and_a_sparkline(monkeypatch, sample_url):
     at = open_page(monkeypatch, sample_url, PAGES["overview"])
     assert any(c.value == "Chỉ tiêu: 85%" for c in at.caption)

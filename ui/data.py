@@ -36,15 +36,19 @@ def engine():
 
 class DataKey(NamedTuple):
     """What every cached frame is keyed by: which database, and its data version (bumped by every write,
-    in whichever process). Pages get it from `version()` once per rerun and pass it through."""
+    in whichever process). Pages get it from `version()` once per rerun and pass it through.
+    `values_version` moves only when the figures change (storage/version.py): the figures are read again
+    then, not after a note, a task, a setting or a target."""
 
     url: str
     version: int
+    values_version: int = 0
 
 
 def version() -> DataKey:
-    """The database's data version (one cheap query per rerun); part of every cache key below."""
-    return DataKey(database_url(), frames.data_version(engine()))
+    """The database's data versions (one cheap query per rerun); part of every cache key below."""
+    data_version, values_version = frames.data_versions(engine())
+    return DataKey(database_url(), data_version, values_version)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -84,8 +88,16 @@ def settings(data_version: DataKey) -> dict:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
+def _figures(url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The long values and the submission scope, the large reads: kept while only `version` moves. Read
+    after the version (version() comes first in each rerun), so they are never older than their key."""
+    return frames.load_figures(_engine(url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _inputs(key: DataKey) -> metrics.Inputs:
-    return metrics.Inputs(**frames.metric_frames(_engine(key.url)))
+    figures = _figures(key.url, key.values_version)
+    return metrics.Inputs(**frames.metric_frames(_engine(key.url), figures=figures))
 
 
 def inputs(key: DataKey) -> metrics.Inputs:
