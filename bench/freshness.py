@@ -14,8 +14,9 @@ one timed rerun of the page:
   the figures the process holds;
 - target, figures re-read (before): the same change with the values version moved too, as every change did
   before: the figures read again from the database;
-- correction: a two-value correction stored (`record_submission`): both versions move, the figures are read
-  again (the catching up past a watermark that would avoid it is not built).
+- correction: a two-value correction stored (`record_submission`): both versions move; the process catches
+  up with the submissions stamped above the values version it holds (`storage.frames.load_changes`) and
+  patches its frames, instead of reading every figure again.
 """
 
 from __future__ import annotations

@@ -124,8 +124,11 @@ def load_values(
         stmt = stmt.where(v.element_code.in_(list(elements)))
     if unit_codes is not None:
         stmt = stmt.where(v.unit_code.in_(list(unit_codes)))
-    return _bulk_frame(engine, stmt, ["unit_code", "period", "element_code", "value", "submission_id"],
-                       {"unit_code": "str", "period": "str", "element_code": "str", "value": "int64", "submission_id": "int64"})
+    return _bulk_frame(engine, stmt, list(_VALUE_TYPES), _VALUE_TYPES)
+
+
+_VALUE_TYPES = {"unit_code": "str", "period": "str", "element_code": "str", "value": "int64", "submission_id": "int64"}
+_SCOPE_COLUMNS = ["unit_code", "period", "submission_id", "form_code", "received_at", "submitted_by"]
 
 
 def load_targets(engine: Engine) -> pd.DataFrame:
@@ -140,13 +143,17 @@ def load_targets(engine: Engine) -> pd.DataFrame:
 def load_submission_scope(engine: Engine, periods: Iterable[str] | None = None) -> pd.DataFrame:
     """Which units reported which months, by which submission, when: unit_code, period, submission_id,
     form_code, received_at (aware UTC), submitted_by. A resubmission appears as a further row."""
+    stmt = _scope_stmt()
+    if periods is not None:
+        stmt = stmt.where(models.SubmissionScope.period.in_(list(periods)))
+    return _frame(engine, stmt, _SCOPE_COLUMNS)
+
+
+def _scope_stmt():
     s, sc = models.Submission, models.SubmissionScope
-    stmt = select(sc.unit_code, sc.period, sc.submission_id, s.form_code, s.received_at, s.submitted_by).join(
+    return select(sc.unit_code, sc.period, sc.submission_id, s.form_code, s.received_at, s.submitted_by).join(
         s, s.id == sc.submission_id
     )
-    if periods is not None:
-        stmt = stmt.where(sc.period.in_(list(periods)))
-    return _frame(engine, stmt, ["unit_code", "period", "submission_id", "form_code", "received_at", "submitted_by"])
 
 
 def data_version(engine: Engine) -> int:
@@ -264,6 +271,49 @@ def load_figures(engine: Engine, first: str | None = None) -> tuple[pd.DataFrame
     if first is not None:
         scope = scope[scope["period"] >= first].reset_index(drop=True)
     return load_values(engine, first=first), scope
+
+
+def load_changes(engine: Engine, since: int) -> tuple[int, pd.DataFrame, pd.DataFrame] | None:
+    """What a process holding the figures of values version `since` needs to catch up: (the values version
+    now, the current value rows of every cell a later submission wrote, those submissions' scope rows); or
+    None when it must read everything again (a change of the figures that was not a submission, such as a
+    unit set-up, or a submission from before the watermark existed).
+
+    The version is read first, the rows after with no upper bound: a submission committed in between comes
+    too (the result is never older than the version it is labelled with), and applying a row twice changes
+    nothing. Every submission stamped at or below the version read has committed (storage/version.py)."""
+    s = models.Submission
+    now = data_versions(engine)[1]
+    if now <= since:
+        return now, pd.DataFrame(columns=list(_VALUE_TYPES)).astype(_VALUE_TYPES), pd.DataFrame(columns=_SCOPE_COLUMNS)
+    with engine.connect() as conn:
+        stamped = conn.execute(select(func.count(func.distinct(s.values_seq)))
+                               .where(s.values_seq > since, s.values_seq <= now)).scalar_one()
+    if stamped != now - since:
+        return None
+    v = models.DataValue
+    later = select(s.id).where(s.values_seq > since)
+    values = _bulk_frame(engine, select(v.unit_code, v.period, v.element_code, v.value, v.submission_id)
+                         .where(v.submission_id.in_(later)), list(_VALUE_TYPES), _VALUE_TYPES)
+    scope = _frame(engine, _scope_stmt().where(s.values_seq > since), _SCOPE_COLUMNS)
+    return now, values, scope
+
+
+def patch_figures(values: pd.DataFrame, scope: pd.DataFrame, changed_values: pd.DataFrame,
+                  changed_scope: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The figures of `load_figures` with the rows of `load_changes` applied: each changed cell's row
+    replaced (or added), each new submission's scope rows added once. New frames; the inputs are kept."""
+    if len(changed_values):
+        key = ["unit_code", "period", "element_code"]
+        # Look for the cells among the touched units' months only (a few rows of millions).
+        near = values["period"].isin(changed_values["period"].unique()) & values["unit_code"].isin(changed_values["unit_code"].unique())
+        candidates = values.loc[near, key]
+        stale = candidates.index[pd.MultiIndex.from_frame(candidates).isin(pd.MultiIndex.from_frame(changed_values[key]))]
+        values = pd.concat([values.drop(index=stale), changed_values.astype(values.dtypes.to_dict())], ignore_index=True)
+    if len(changed_scope):
+        fresh = changed_scope[~changed_scope["submission_id"].isin(scope["submission_id"])]
+        scope = pd.concat([scope, fresh], ignore_index=True) if len(fresh) else scope
+    return values, scope
 
 
 def load_boundaries(engine: Engine, unit_codes: Iterable[str] | None = None) -> pd.DataFrame:

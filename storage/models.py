@@ -179,6 +179,9 @@ class Submission(Base):
     source: Mapped[str] = mapped_column(String(20), nullable=False, default="upload")  # upload | cli | sample
     n_values: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     warnings: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # JSON list
+    # The values version its transaction bumped (storage/version.py): commit-ordered, unlike ids, so a
+    # server process holding the figures of version V catches up with the submissions stamped above V.
+    values_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
 
 
 class SubmissionFile(Base):

@@ -176,7 +176,9 @@ def _write_many(session: Session, subs: Sequence[SubmissionIn]) -> list[Submissi
         )
     if revisions:
         conn.execute(_INSERT_REVISION, revisions)
-    bump_data_version(session)
+    seq = bump_data_version(session)
+    # The watermark a server process catches up from (storage/frames.load_changes).
+    conn.execute(update(models.Submission).where(models.Submission.id.in_(list(sid_of.values()))).values(values_seq=seq))
 
     out = []
     for i, sha in enumerate(shas):

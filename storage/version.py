@@ -9,7 +9,7 @@ through one process or the CLI shows in every other at its next rerun:
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -21,10 +21,21 @@ _BUMP = {name: update(_COUNTER).where(_COUNTER.c.name == name).values(value=_COU
          for name in (DATA, VALUES)}
 
 
-def bump_data_version(session: Session, *, values: bool = True) -> None:
+def bump_data_version(session: Session, *, values: bool = True) -> int | None:
     """Mark that what the dashboard shows has changed. `values=False`: the stored figures and which units
-    reported them did not change (notes, tasks, settings, targets, locks, reviews, shapes)."""
+    reported them did not change (notes, tasks, settings, targets, locks, reviews, shapes). Returns the new
+    values version (None with `values=False`).
+
+    The values version is a commit-ordered sequence: the UPDATE locks the counter's row until the
+    transaction ends, so a second writer waits here and takes the next number only after the first has
+    committed. Whoever reads version V therefore sees every write numbered V or below — which ids do not
+    give on PostgreSQL, where a transaction that took a lower id may commit later. Bump last, just before
+    the commit, to hold the lock for as short a time as possible."""
+    conn = session.connection()
     for name in (DATA, VALUES) if values else (DATA,):
-        result = session.connection().execute(_BUMP[name])
+        result = conn.execute(_BUMP[name])
         if result.rowcount == 0:
-            session.connection().execute(_COUNTER.insert(), {"name": name, "value": 2})
+            conn.execute(_COUNTER.insert(), {"name": name, "value": 2})
+    if not values:
+        return None
+    return int(conn.execute(select(_COUNTER.c.value).where(_COUNTER.c.name == VALUES)).scalar_one())

@@ -87,11 +87,34 @@ def settings(data_version: DataKey) -> dict:
 # st.cache_data would. The small result frames are cached as data.
 
 
+# The newest figures this process holds, per database: (values version, values, scope). A new values
+# version catches up from them (the submissions stamped above it) instead of reading every figure again.
+_HELD: dict[str, tuple[int, pd.DataFrame, pd.DataFrame]] = {}
+_HELD_LOCK = threading.Lock()
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _figures(url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The long values and the submission scope, the large reads: kept while only `version` moves. Read
-    after the version (version() comes first in each rerun), so they are never older than their key."""
-    return frames.load_figures(_engine(url))
+    """The long values and the submission scope, the large reads: kept while only `version` moves; for a
+    new values version, the held figures patched with the submissions stored since (frames.load_changes),
+    or read whole when that cannot tell (a unit set-up, a first read). Read after the version (version()
+    comes first in each rerun), so they are never older than their key."""
+    eng = _engine(url)
+    with _HELD_LOCK:
+        held = _HELD.get(url)
+    figures = None
+    if held is not None and held[0] == values_version:
+        figures = held[1], held[2]
+    elif held is not None and held[0] < values_version:
+        changes = frames.load_changes(eng, since=held[0])
+        if changes is not None:
+            figures = frames.patch_figures(held[1], held[2], changes[1], changes[2])
+    if figures is None:
+        figures = frames.load_figures(eng)
+    with _HELD_LOCK:
+        if url not in _HELD or _HELD[url][0] < values_version:
+            _HELD[url] = (values_version, *figures)
+    return figures
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -1,0 +1,128 @@
+"""Catching up with the figures (issue 15, item 1): a server process holding the figures of values
+version V reads only the submissions stamped above V (storage/frames.load_changes) and patches its frames
+(patch_figures), and gets exactly what reading everything again gives; a change of the figures that is not
+a submission makes it read everything. On PostgreSQL, a submission that took its id first and committed
+last is not skipped: the watermark is the commit-ordered values version, not the id."""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+import pytest
+from sqlalchemy import select, text
+
+from storage import frames, models
+from storage.db import make_engine, session_factory
+from storage.submissions import SubmissionIn, ValueIn, record_submission
+from storage.version import bump_data_version
+
+PERIOD = "2026-10"
+
+
+def _sorted(values: pd.DataFrame, scope: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    v = values.sort_values(["unit_code", "period", "element_code"]).reset_index(drop=True)
+    s = scope.sort_values(["submission_id", "unit_code", "period"]).reset_index(drop=True)
+    return v, s
+
+
+def _caught_up(engine, held_version: int, held: tuple[pd.DataFrame, pd.DataFrame]):
+    changes = frames.load_changes(engine, since=held_version)
+    assert changes is not None
+    return changes[0], frames.patch_figures(*held, changes[1], changes[2])
+
+
+def _correction(n: int, unit: str = "16681", value: int = 0) -> SubmissionIn:
+    return SubmissionIn("locality", f"sua_{n}.csv", f"sửa {n}".encode(), "cli:test",
+                        [ValueIn(unit, PERIOD, "dossiers_received_online", value), ValueIn(unit, "2026-11", "dossiers_received", 7 + n)])
+
+
+def test_the_figures_caught_up_after_corrections_equal_the_figures_read_again(sample_copy_url):
+    engine = make_engine(sample_copy_url)
+    version = frames.data_versions(engine)[1]
+    held = frames.load_figures(engine)
+    record_submission(engine, _correction(1, value=0))  # a changed cell and a new one (11/2026)
+    record_submission(engine, _correction(2, unit="16690", value=3))
+    record_submission(engine, _correction(3, value=5))  # the first cell again
+    now, caught_up = _caught_up(engine, version, held)
+    assert now == version + 3
+    expected = frames.load_figures(engine)
+    for got, want in zip(_sorted(*caught_up), _sorted(*expected)):
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    v = caught_up[0]
+    cell = v[(v["unit_code"] == "16681") & (v["period"] == PERIOD) & (v["element_code"] == "dossiers_received_online")]
+    assert cell["value"].tolist() == [5]
+    # Applying the same changes twice changes nothing (a process may hold figures newer than their label).
+    again = frames.patch_figures(*caught_up, *frames.load_changes(engine, since=version)[1:])
+    for got, want in zip(_sorted(*again), _sorted(*expected)):
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert frames.load_changes(engine, since=now)[1].empty
+    engine.dispose()
+
+
+def test_a_change_of_the_figures_that_is_not_a_submission_asks_for_a_whole_read(sample_copy_url):
+    engine = make_engine(sample_copy_url)
+    version = frames.data_versions(engine)[1]
+    with session_factory(engine).begin() as session:
+        bump_data_version(session)  # as a unit set-up does: no submission stamped with it
+    record_submission(engine, _correction(4))
+    assert frames.load_changes(engine, since=version) is None
+    assert frames.load_changes(engine, since=version + 1) is not None  # from there on, submissions only
+    engine.dispose()
+
+
+def test_a_submission_that_took_its_id_first_and_committed_last_is_not_skipped(_backends, _pg_reason, _templates):
+    """Two writers on PostgreSQL: A takes its submission id first, then waits on a cell another
+    transaction holds; B takes the next id, stores and commits. A process catches up after B (its
+    watermark would be B's id if ids were the watermark), then A commits: the next catch-up has A."""
+    if _pg_reason:
+        pytest.skip(_pg_reason)
+    backend = _backends["postgresql"]
+    url = backend.clone(_templates.get(backend, "sample"), "p06_t_freshness_order")
+    engine = make_engine(url)
+    try:
+        version = frames.data_versions(engine)[1]
+        held = frames.load_figures(engine)
+        blocker = engine.connect()
+        blocker.begin()
+        v = models.DataValue
+        blocker.execute(select(v.value).where(v.unit_code == "16681", v.period == PERIOD,
+                                              v.element_code == "dossiers_received_online").with_for_update())
+        result = {}
+        def writer_a():
+            try:
+                result["a"] = record_submission(engine, _correction(5, value=11))
+            except Exception as exc:  # noqa: BLE001 - reported by the assertions below
+                result["error"] = exc
+
+        a = threading.Thread(target=writer_a)
+        a.start()
+        with engine.connect() as conn:  # A has its id and waits on the locked cell
+            for _ in range(200):
+                waiting = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar()
+                conn.rollback()  # pg_stat_activity is a snapshot per transaction: look again in a new one
+                if waiting:
+                    break
+                threading.Event().wait(0.05)
+        assert waiting, f"writer A never waited on the locked cell: {result}"
+        b = record_submission(engine, _correction(6, unit="16690", value=12))
+        mid_version, caught_up = _caught_up(engine, version, held)
+        vals = caught_up[0]
+        assert mid_version == version + 1
+        assert 12 in vals[(vals["unit_code"] == "16690") & (vals["period"] == PERIOD)
+                          & (vals["element_code"] == "dossiers_received_online")]["value"].tolist()
+        blocker.rollback()
+        blocker.close()
+        a.join(30)
+        assert result["a"].submission_id < b.submission_id  # A took the lower id and committed last
+        last_version, caught_up = _caught_up(engine, mid_version, caught_up)
+        assert last_version == version + 2
+        expected = frames.load_figures(engine)
+        for got, want in zip(_sorted(*caught_up), _sorted(*expected)):
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)
+        cell = caught_up[0]
+        assert cell[(cell["unit_code"] == "16681") & (cell["period"] == PERIOD)
+                    & (cell["element_code"] == "dossiers_received_online")]["value"].tolist() == [11]
+    finally:
+        engine.dispose()
+        backend.drop(url)
