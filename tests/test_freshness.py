@@ -26,6 +26,17 @@ def _sorted(values: pd.DataFrame, scope: pd.DataFrame) -> tuple[pd.DataFrame, pd
     return v, s
 
 
+def _assert_as_read_again(engine, figures: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    for got, want in zip(_sorted(*figures), _sorted(*frames.load_figures(engine))):
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def _cell(values: pd.DataFrame, unit: str) -> list[int]:
+    """The values held for the unit's online dossiers of PERIOD (one, or none)."""
+    return values[(values["unit_code"] == unit) & (values["period"] == PERIOD)
+                  & (values["element_code"] == "dossiers_received_online")]["value"].tolist()
+
+
 def _caught_up(engine, held_version: int, held: tuple[pd.DataFrame, pd.DataFrame]):
     changes = frames.load_changes(engine, since=held_version)
     assert changes is not None
@@ -46,16 +57,10 @@ def test_the_figures_caught_up_after_corrections_equal_the_figures_read_again(sa
     record_submission(engine, _correction(3, value=5))  # the first cell again
     now, caught_up = _caught_up(engine, version, held)
     assert now == version + 3
-    expected = frames.load_figures(engine)
-    for got, want in zip(_sorted(*caught_up), _sorted(*expected)):
-        pd.testing.assert_frame_equal(got, want, check_dtype=False)
-    v = caught_up[0]
-    cell = v[(v["unit_code"] == "16681") & (v["period"] == PERIOD) & (v["element_code"] == "dossiers_received_online")]
-    assert cell["value"].tolist() == [5]
+    _assert_as_read_again(engine, caught_up)
+    assert _cell(caught_up[0], "16681") == [5]
     # Applying the same changes twice changes nothing (a process may hold figures newer than their label).
-    again = frames.patch_figures(*caught_up, *frames.load_changes(engine, since=version)[1:])
-    for got, want in zip(_sorted(*again), _sorted(*expected)):
-        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    _assert_as_read_again(engine, frames.patch_figures(*caught_up, *frames.load_changes(engine, since=version)[1:]))
     assert frames.load_changes(engine, since=now)[1].empty
     engine.dispose()
 
@@ -107,22 +112,15 @@ def test_a_submission_that_took_its_id_first_and_committed_last_is_not_skipped(_
         assert waiting, f"writer A never waited on the locked cell: {result}"
         b = record_submission(engine, _correction(6, unit="16690", value=12))
         mid_version, caught_up = _caught_up(engine, version, held)
-        vals = caught_up[0]
-        assert mid_version == version + 1
-        assert 12 in vals[(vals["unit_code"] == "16690") & (vals["period"] == PERIOD)
-                          & (vals["element_code"] == "dossiers_received_online")]["value"].tolist()
+        assert mid_version == version + 1 and _cell(caught_up[0], "16690") == [12]
         blocker.rollback()
         blocker.close()
         a.join(30)
         assert result["a"].submission_id < b.submission_id  # A took the lower id and committed last
         last_version, caught_up = _caught_up(engine, mid_version, caught_up)
         assert last_version == version + 2
-        expected = frames.load_figures(engine)
-        for got, want in zip(_sorted(*caught_up), _sorted(*expected)):
-            pd.testing.assert_frame_equal(got, want, check_dtype=False)
-        cell = caught_up[0]
-        assert cell[(cell["unit_code"] == "16681") & (cell["period"] == PERIOD)
-                    & (cell["element_code"] == "dossiers_received_online")]["value"].tolist() == [11]
+        _assert_as_read_again(engine, caught_up)
+        assert _cell(caught_up[0], "16681") == [11]
     finally:
         engine.dispose()
         backend.drop(url)
