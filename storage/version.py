@@ -9,7 +9,7 @@ through one process or the CLI shows in every other at its next rerun:
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -17,8 +17,8 @@ from storage import models
 DATA = "data_version"
 VALUES = "values_version"
 _COUNTER = models.Counter.__table__
-_BUMP = {name: update(_COUNTER).where(_COUNTER.c.name == name).values(value=_COUNTER.c.value + 1)  # built once
-         for name in (DATA, VALUES)}
+_BUMP = {name: update(_COUNTER).where(_COUNTER.c.name == name).values(value=_COUNTER.c.value + 1)
+         .returning(_COUNTER.c.value) for name in (DATA, VALUES)}  # built once
 
 
 def bump_data_version(session: Session, *, values: bool = True) -> int | None:
@@ -32,10 +32,10 @@ def bump_data_version(session: Session, *, values: bool = True) -> int | None:
     give on PostgreSQL, where a transaction that took a lower id may commit later. Bump last, just before
     the commit, to hold the lock for as short a time as possible."""
     conn = session.connection()
+    value = None
     for name in (DATA, VALUES) if values else (DATA,):
-        result = conn.execute(_BUMP[name])
-        if result.rowcount == 0:
-            conn.execute(_COUNTER.insert(), {"name": name, "value": 2})
-    if not values:
-        return None
-    return int(conn.execute(select(_COUNTER.c.value).where(_COUNTER.c.name == VALUES)).scalar_one())
+        value = conn.execute(_BUMP[name]).scalar()
+        if value is None:  # a database set up before this counter existed
+            value = 2
+            conn.execute(_COUNTER.insert(), {"name": name, "value": value})
+    return int(value) if values else None
