@@ -26,6 +26,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
@@ -434,6 +435,11 @@ def _as_of(engine: Engine, frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     return frame
 
 
+def _rows(mask: list[bool]) -> np.ndarray:
+    """A row mask (an empty Python list would select no columns instead of no rows)."""
+    return np.asarray(mask, dtype=bool)
+
+
 def list_tasks(engine: Engine, actor: Actor | None, *, today: dt.date | None = None, as_of: dt.date | None = None,
                document_id: int | None = None, unit: str | None = None, status: str | None = None,
                due_in: str | None = None, overdue: bool = False, now: dt.datetime | None = None) -> pd.DataFrame:
@@ -448,15 +454,15 @@ def list_tasks(engine: Engine, actor: Actor | None, *, today: dt.date | None = N
         frame = _as_of(engine, frame, as_of)
     frame["cooperating_codes"] = frame["cooperating_codes"].map(_codes)
     if not scope.everything:
-        frame = frame[[scope.allows(lead) or any(scope.allows(c) for c in coop)
-                       for lead, coop in zip(frame["lead_unit_code"], frame["cooperating_codes"])]]
+        frame = frame[_rows([scope.allows(lead) or any(scope.allows(c) for c in coop)
+                             for lead, coop in zip(frame["lead_unit_code"], frame["cooperating_codes"])])]
     frame["status"] = [shown_status(r, s, d, today) for r, s, d in
                        zip(frame["reported_status"], frame["status_on"], frame["deadline"])]
     frame["days_overdue"] = [(today - d).days if s == "overdue" else 0 for s, d in zip(frame["status"], frame["deadline"])]
     if document_id is not None:
         frame = frame[frame["document_id"] == int(document_id)]
     if unit:
-        frame = frame[[lead == unit or unit in coop for lead, coop in zip(frame["lead_unit_code"], frame["cooperating_codes"])]]
+        frame = frame[_rows([lead == unit or unit in coop for lead, coop in zip(frame["lead_unit_code"], frame["cooperating_codes"])])]
     if status:
         wanted = status if status in STATUSES else status_code(status)
         if wanted is None:
@@ -466,7 +472,7 @@ def list_tasks(engine: Engine, actor: Actor | None, *, today: dt.date | None = N
         if not periods.is_period(due_in):
             raise Invalid("tasks.invalid.from_period", value=str(due_in)[:20])
         first, last = periods.first_day(due_in), periods.last_day(due_in)
-        frame = frame[[d is not None and first <= d <= last for d in frame["deadline"]]]
+        frame = frame[_rows([d is not None and first <= d <= last for d in frame["deadline"]])]
     if overdue:
         frame = frame[frame["status"] == "overdue"]
     return _nones(frame[TASK_COLUMNS].reset_index(drop=True))

@@ -76,6 +76,16 @@ def test_a_task_from_document_to_done_with_evidence_and_history(engine):
     assert (trail.iloc[-1]["action"], trail.iloc[-1]["username"]) == ("download_file", "test_standing")
 
 
+def test_a_reader_limited_to_some_units_lists_no_tasks_where_none_are_recorded(engine):
+    """A profile page asks for a unit's tasks; with none recorded yet the list is empty, not a crash (an empty
+    row mask used to select no columns instead of no rows)."""
+    with engine.connect() as conn:
+        commune = conn.execute(select(models.Unit.code).where(models.Unit.level == "commune").limit(1)).scalar_one()
+    listed = tasks.list_tasks(engine, actor("submitter", [commune]), today=dt.date(2026, 1, 20), unit=commune)
+    assert listed.empty
+    assert list(listed.columns) == tasks.TASK_COLUMNS
+
+
 def test_a_submitter_cannot_change_another_unit_s_task(engine):
     task_id = _task(engine, lead="40-SYT")
     before, audited = snapshot(engine), len(audit_rows(engine))
