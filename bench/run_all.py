@@ -117,7 +117,9 @@ def _serve(script: Path, url: str, log: Path):
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "P06_AUTO_SAMPLE": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+    # The app as production starts it (ui.serve: the session cookie, so a navigation stays signed in).
+    start = ["-m", "ui.serve"] if script.resolve() == (ROOT / "app.py").resolve() else ["-m", "streamlit", "run", str(script)]
+    proc = subprocess.Popen([sys.executable, *start, "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true",
                              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
                             cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)

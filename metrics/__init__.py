@@ -26,14 +26,15 @@ from metrics.indicators import (
 from metrics.inputs import Inputs
 from metrics.levels import LEVELS, REPORTING_LEVELS
 from metrics.months import KINDS
+from metrics.nation import NATION_COLUMNS, nation, nation_trend
 from metrics.outlook import OUTLOOK_COLUMNS, outlook
 from metrics.scorecard import Scorecard, ScorecardSpec, load_scorecard, scorecard
 from metrics.weak import CHANGES, WeakList, change_counts, flag_changes, weak_localities
 
 __all__ = [
     "BOTTLENECK_COLUMNS", "CHANGES", "SHORTFALL_COLUMNS", "bottlenecks", "change_counts", "flag_changes", "shortfall",
-    "FLAG_RULES", "KINDS", "KPI_COLUMNS", "LEVELS", "OUTLOOK_COLUMNS", "REPORTING_LEVELS", "SEVERITIES", "STATUSES",
+    "FLAG_RULES", "KINDS", "KPI_COLUMNS", "LEVELS", "NATION_COLUMNS", "OUTLOOK_COLUMNS", "REPORTING_LEVELS", "SEVERITIES", "STATUSES",
     "Inputs", "MetricsConfig", "Scorecard", "ScorecardSpec", "WeakList",
     "completeness", "completeness_summary", "completeness_units", "expected_units", "indicator_arrays",
-    "indicator_table", "kpis", "load_scorecard", "outlook", "scorecard", "trend", "weak_localities",
+    "indicator_table", "kpis", "load_scorecard", "nation", "nation_trend", "outlook", "scorecard", "trend", "weak_localities",
 ]

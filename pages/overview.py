@@ -8,14 +8,17 @@ import streamlit as st
 
 import i18n
 from ui import data, filters, frame
-from ui.views import common, overview
+from ui.views import common, country, overview
 
-page = frame.start("overview.heading")
+page = frame.start("overview.heading", country_title_key="country.title")
 language, key, months, allowed, t = page.lang, page.key, page.months, page.allowed, page.t
 
 picker, _ = st.columns([1, 2])
 period = filters.month_picker("overview_period", months, language, container=picker)
 st.caption(common.as_of_caption(key, language))
+if page.country:  # several provinces, none opened: the nation, the provinces ranked, one click down
+    country.draw(key, period, language)
+    st.stop()
 
 order = filters.choice("overview_order", overview.ORDERS, param="order", label=t("leaders.overview.order"),
                        format_func=lambda o: t(f"leaders.overview.order_{o}"), widget="segmented")

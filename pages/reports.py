@@ -32,7 +32,7 @@ report_lang = top[1].segmented_control(t("reports.page.language"), list(i18n.LAN
                                        format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code])
 st.caption(t("reports.page.caption", month=month_text(period, language)))
 
-wanted = (key.url, period, report_lang)
+wanted = (key.url, key.province, period, report_lang)
 if st.button(t("reports.page.generate"), type="primary", icon=":material/description:", key="report_generate"):
     bar = st.progress(0.0, text=t("reports.progress.indicators"))
     try:

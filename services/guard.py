@@ -1,6 +1,8 @@
 """`authorize`: the one gate every service entry point goes through before it changes or shows anything.
 
-It asks the matrix (services/permissions.py), then, for actions that respect period locks, whether any
+It asks the matrix (services/permissions.py), then, in a deployment holding several provinces, whether the
+units touched are in the actor's provinces (`home_provinces`: an account bound to units of a province
+acts for that province alone, even where its role says "any"; an account bound to no unit is national), then, for actions that respect period locks, whether any
 month touched is locked; a refusal is written to the audit trail in its own transaction (so it survives
 whatever the caller rolls back) and raised as `Refused`.
 """
@@ -27,6 +29,29 @@ def province_codes(engine: Engine) -> frozenset[str]:
     """The province units (whose aggregate every role may see)."""
     with engine.connect() as conn:
         return frozenset(conn.execute(select(models.Unit.code).where(models.Unit.level == "province")).scalars())
+
+
+def home_provinces(engine: Engine, actor: Actor | None) -> frozenset[str] | None:
+    """The provinces `actor` acts for, or None for every one: in a deployment of one province, and for an
+    account bound to no unit (a national account: the ministry, the central steering committee). In a
+    deployment of several provinces an account bound to units acts for the provinces of those units."""
+    if actor is None or not actor.unit_codes:
+        return None
+    with engine.connect() as conn:
+        if len(conn.execute(select(models.Unit.code).where(models.Unit.level == "province").limit(2)).all()) < 2:
+            return None
+        return frozenset(conn.execute(select(models.Unit.province_code).where(models.Unit.code.in_(sorted(actor.unit_codes)))
+                                      .distinct()).scalars())
+
+
+def outside_provinces(engine: Engine, unit_codes: Iterable[str], provinces: frozenset[str]) -> list[str]:
+    """The units of `unit_codes` that are not in `provinces` (unknown codes are left to the caller)."""
+    codes = sorted(set(unit_codes))
+    if not codes:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(select(models.Unit.code, models.Unit.province_code).where(models.Unit.code.in_(codes))).all()
+    return sorted(code for code, province in rows if province not in provinces)
 
 
 def _as_list(value) -> list[str] | None:
@@ -64,9 +89,14 @@ def authorize(
     months = _as_list(period)
     spec = matrix().actions[action] if action in matrix().actions else None
     province = ()
+    home = home_provinces(engine, actor) if actor is not None and units is not None else None
     if spec is not None and spec.own_includes_province and actor is not None and units is not None:
-        province = province_codes(engine)
+        province = province_codes(engine) if home is None else home
     refusal = check(actor, action, units, province)
+    if refusal is None and home is not None and units:
+        others = outside_provinces(engine, units, home)
+        if others:
+            refusal = Refused("access.refused.unit", reason="unit", units=others)
     if refusal is None and spec.respects_locks and months:
         rules = LockRules.of(engine)
         today = rules.local_date(utcnow(now))

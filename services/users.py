@@ -80,7 +80,12 @@ def _units_for(session: Session, role: str, unit_codes: Iterable[str] | None) ->
     if role == "submitter" and not units:
         raise Invalid("access.users.submitter_needs_units")
     if role != "submitter" and units:
-        raise Invalid("access.users.units_only_for_submitters", role=role)
+        # In a deployment of several provinces, any other role may be bound to province units: the
+        # account then acts for those provinces alone (services.guard.home_provinces); unbound, it is national.
+        u = models.Unit
+        provinces = set(session.execute(select(u.code).where(u.level == "province")).scalars())
+        if len(provinces) < 2 or set(units) - provinces:
+            raise Invalid("access.users.units_only_for_submitters", role=role)
     if units:
         known = set(session.execute(select(models.Unit.code).where(models.Unit.code.in_(units))).scalars())
         if set(units) - known:

@@ -57,6 +57,8 @@ def _backend(request, backends, reason):
 def _build_template(engine, kind: str) -> None:
     from storage.setup import init_db
 
+    if kind == "nation":
+        return _build_nation(engine)
     init_db(engine)
     if kind == "sample":
         from sample_data.seed import seed_sample
@@ -64,6 +66,15 @@ def _build_template(engine, kind: str) -> None:
 
         seed_sample(engine)
         ensure_demo_accounts(engine)  # as the app's first start does: every sample copy starts alike
+
+
+def _build_nation(engine) -> None:
+    """The 34 provinces and their 3,321 communes (synthetic figures, sample_data.national) for two months."""
+    from sample_data.national import load_national, national_units
+    from storage.setup import init_db
+
+    init_db(engine, units=national_units())
+    load_national(engine, first=NATION_MONTHS[0], last=NATION_MONTHS[-1])
 
 
 class _Templates:
@@ -146,6 +157,25 @@ def sample_engine(sample_url):
     eng = make_engine(sample_url, poolclass=NullPool)
     yield eng
     eng.dispose()
+
+
+NATION_MONTHS = ("2025-11", "2025-12")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def nation_url(request, _backends, _pg_reason, _templates):
+    """A deployment holding every province (34, figures for NATION_MONTHS), once per run and backend. Do
+    not write to it: take `nation_copy_url`."""
+    backend = _backend(request, _backends, _pg_reason)
+    return _templates.get(backend, "nation")
+
+
+@pytest.fixture(params=BACKENDS)
+def nation_copy_url(request, _backends, _pg_reason, _templates):
+    """A writable copy of the deployment holding every province."""
+    backend, url = _fresh(request, _backends, _pg_reason, _templates, "nation")
+    yield url
+    backend.drop(url)
 
 
 @pytest.fixture(params=BACKENDS)

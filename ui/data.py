@@ -43,17 +43,32 @@ class DataKey(NamedTuple):
     url: str
     version: int
     values_version: int = 0
+    province: str | None = None  # one province of a deployment holding several (None: all of them)
+
+    @property
+    def whole(self) -> DataKey:
+        """The same version for the whole deployment (every province)."""
+        return self._replace(province=None)
 
 
-def version() -> DataKey:
-    """The database's data versions (one cheap query per rerun); part of every cache key below."""
+def version(province: str | None = None) -> DataKey:
+    """The database's data versions (one cheap query per rerun); part of every cache key below. With
+    `province`, every frame and figure keyed by it is that province's alone: a deployment holding several
+    provinces, opened at one of them, looks exactly like a single-province installation."""
     data_version, values_version = frames.data_versions(engine())
-    return DataKey(database_url(), data_version, values_version)
+    return DataKey(database_url(), data_version, values_version, province)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def units(data_version: DataKey) -> pd.DataFrame:
+    return frames.load_units(engine(), data_version.province)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def units(data_version: DataKey) -> pd.DataFrame:
-    return frames.load_units(engine())
+def provinces(data_version: DataKey) -> pd.DataFrame:
+    """The deployment's provinces (code, names), whichever province the key is opened at."""
+    whole = units(data_version.whole)
+    return whole[whole["level"] == "province"].sort_values("code", ignore_index=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -117,10 +132,11 @@ def _figures(url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame]
     return figures
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _inputs(key: DataKey) -> metrics.Inputs:
+    """One bundle per data version and province opened (the figures themselves are shared, not copied)."""
     figures = _figures(key.url, key.values_version)
-    return metrics.Inputs(**frames.metric_frames(_engine(key.url), figures=figures))
+    return metrics.Inputs(**frames.metric_frames(_engine(key.url), province_code=key.province, figures=figures))
 
 
 def inputs(key: DataKey) -> metrics.Inputs:
@@ -145,8 +161,14 @@ def outlook(key: DataKey, period: str, level: str = "province", merged: bool = F
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def scorecard(key: DataKey, period: str, kind: str = "month") -> metrics.Scorecard:
-    return metrics.scorecard(_inputs(key), period, kind=kind)
+def scorecard(key: DataKey, period: str, kind: str = "month", levels: tuple[str, ...] = metrics.REPORTING_LEVELS) -> metrics.Scorecard:
+    return metrics.scorecard(_inputs(key), period, levels=levels, kind=kind)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def nation_trend(key: DataKey, last: str, n_months: int = 13) -> pd.DataFrame:
+    """The country's row per indicator and month (metrics.nation): every province of the deployment."""
+    return metrics.nation_trend(_inputs(key.whole), last, n_months=n_months)
 
 
 # --- as of today: a return not yet due is "pending", not "missing" (the standing agency's pages) -------
@@ -239,9 +261,9 @@ def bottlenecks(key: DataKey, period: str) -> pd.DataFrame:
 def reminder_letter(key: DataKey, period: str, unit_code: str, day: dt.date, lang: str) -> tuple[str, bytes]:
     """The reminder letter (reports.letter) to one unit for the month, as (file name, .docx bytes): province
     data, the same for every reader who may export it."""
+    from presentation import flags
     from reports import letter
     from reports.content import place_name
-    from presentation import flags
 
     inputs = _inputs(key)
     units_ = units(key).set_index("code")
