@@ -30,7 +30,7 @@ if level != "province":
     units = filters.units_picker("trends_units", options, language, default=default, container=pick,
                                  max_selections=trends.MAX_UNITS)
     with switch:
-        with_province = filters.toggle("trends_province", param="prov", label=t("leaders.trends.with_province"), default=True)
+        with_province = filters.toggle("trends_province", param="pline", label=t("leaders.trends.with_province"), default=True)
 st.caption(common.as_of_caption(key, language))
 
 if not indicators:

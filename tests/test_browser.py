@@ -173,3 +173,25 @@ def test_the_trend_span_can_be_dragged_and_stays_where_it_was_dropped(server, br
         assert f"from={dropped[3:]}-{dropped[:2]}" in page.url
     finally:
         context.close()
+
+
+def test_a_month_picked_stays_picked_from_page_to_page(server, browser):
+    """A leader picks 08/2026 on the overview and walks through three pages by the menu: every page shows
+    August (each page's month picker has its own key; the session remembers the month for the next)."""
+    context, page, _ = _open(browser, server, "tong-quan", 1366, 900)
+    try:
+        picker = page.locator('[data-testid="stSelectbox"]', has_text="Tháng báo cáo").first
+        picker.click()
+        page.keyboard.type("08/2026")
+        page.wait_for_timeout(400)
+        page.keyboard.press("Enter")
+        wait_for_run(page)
+        assert "period=2026-08" in page.url
+        for name in ("Địa phương", "Bản đồ", "Tổng quan"):
+            page.get_by_role("link", name=name).first.click()
+            wait_for_run(page)
+            assert "period=2026-08" in page.url, (name, page.url)
+            shown = page.locator('[data-testid="stSelectbox"]', has_text="Tháng báo cáo").first.locator("input").input_value()
+            assert shown == "Tháng 08/2026", (name, shown)
+    finally:
+        context.close()

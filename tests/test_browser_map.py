@@ -164,10 +164,15 @@ def test_the_national_view_opens_a_province_on_a_click(national_server, browser)
         page.screenshot(path=str(SHOTS / "ban-do-national-desktop.png"), full_page=True)
         nghe_an = shapely.ops.polylabel(max(shapely.get_parts(shapes.province_outlines()["40"]), key=lambda p: p.area))
         page.mouse.click(*_pixel_of(nghe_an.x, nghe_an.y, _canvas_box(page)))
-        page.wait_for_function("() => new URLSearchParams(location.search).get('mprov') === '40'", timeout=60_000)
+        # The province opens (as the sidebar's picker does): every page is then Nghệ An's alone.
+        page.wait_for_function("() => new URLSearchParams(location.search).get('prov') === '40'", timeout=60_000)
         wait_for_run(page)
         wait_for_charts(page)
         assert "130 đơn vị vẽ theo ranh giới gần đúng" in page.inner_text("body")
+        page.get_by_role("link", name="Tổng quan").first.click()
+        wait_for_run(page)
+        assert "prov=40" in page.url
+        assert i18n.t("overview.heading", "vi") in page.inner_text("body")
         assert outside == []
     finally:
         ctx.close()

@@ -140,6 +140,26 @@ def test_a_row_of_the_composite_ranking_opens_that_province_on_a_phone(server, b
         ctx.close()
 
 
+def test_a_province_picked_in_the_sidebar_stays_open_from_page_to_page(server, browser):
+    """The same picker on every page (one key): the second page change used to fall back to the country, the
+    browser sending the previous page's widget value back."""
+    ctx, page, _ = _open(browser, f"{server}/dia-phuong?period={LAST}", "bcd.trung.uong", viewport={"width": 1400, "height": 1000})
+    try:
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').last.click()
+        page.keyboard.type("Nghệ An")
+        page.wait_for_timeout(400)
+        page.keyboard.press("Enter")
+        wait_for_run(page)
+        assert _province_opened(page) == "40"
+        for name in ("Tổng quan", "Xu hướng", "Bản đồ", "Tổng quan"):
+            page.get_by_role("link", name=name).first.click()
+            wait_for_run(page)
+            assert _province_opened(page) == "40", (name, page.url)
+        _is_single_province_overview(page, "Tỉnh Nghệ An")
+    finally:
+        ctx.close()
+
+
 def test_a_province_s_leader_sees_their_province_only(server, browser):
     ctx, page, _ = _open(browser, f"{server}/tong-quan?period={LAST}&prov=56", "lanh.dao.nghe.an",
                          viewport={"width": 1400, "height": 1000})

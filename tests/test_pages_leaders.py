@@ -468,7 +468,7 @@ def test_map_draws_loaded_boundaries_and_says_which_it_shows(monkeypatch, sample
 def test_trends_show_any_indicators_for_any_units_with_the_december_outlook(monkeypatch, sample_url, computed):
     at = open_page(monkeypatch, sample_url, PAGES["trends"],
                    {"from": "2024-01", "to": "2026-10", "level": "former_district", "ind": "online_dossier_rate,on_time_rate",
-                    "units": "412,417", "prov": "0"})
+                    "units": "412,417", "pline": "0"})
     specs = plotly_specs(at)
     assert len(specs) == 2  # one chart per indicator
     unit_names = names(sample_url)

@@ -41,6 +41,10 @@ def _from_address(param: str) -> str | None:
 def _seed(key: str, param: str, valid: Callable[[object], bool], decode: Callable[[str], object], default) -> None:
     """Give the widget `key` its value before it is created, unless it holds a valid one already."""
     if key in st.session_state and valid(st.session_state[key]):
+        # Assigned again, not left as it is: after a page change the value may still be the previous
+        # page's widget's (same key, another page), which the new widget would not take up: it would
+        # start from its first option instead (the province opened fell back to the country).
+        st.session_state[key] = st.session_state[key]
         return
     candidates = []
     raw = _from_address(param)
@@ -57,6 +61,12 @@ def _publish(param: str, value, encode: Callable[[object], str]) -> None:
     text = encode(value)
     if st.query_params.get(param) != text:
         st.query_params[param] = text
+
+
+def remember(param: str, value: str) -> None:
+    """Choose `value` for `param` from code (a click elsewhere on the page): the next picker of that
+    parameter drawn under a new key starts from it (the address first, then this session's memory)."""
+    _publish(param, value, str)
 
 
 def _split(raw: str) -> list[str]:

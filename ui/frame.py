@@ -89,14 +89,19 @@ def opened_province(key: DataKey, scope: ViewScope, language: str) -> DataKey:
         return key
     options = [NATION, *codes] if scope.everything else codes
     names[NATION] = i18n.t("country.nation", language)
-    chosen = filters.choice(PROVINCE_WIDGET, options, param="prov", label=i18n.t("country.picker", language),
-                            format_func=names.__getitem__, container=st.sidebar)
+    chosen = filters.choice(f"{PROVINCE_WIDGET}_{st.session_state.get(OPENED, 0)}", options, param=PROVINCE_PARAM,
+                            label=i18n.t("country.picker", language), format_func=names.__getitem__, container=st.sidebar)
     return key._replace(province=None if chosen == NATION else chosen)
 
 
 PROVINCE_WIDGET = "p06_province"
+PROVINCE_PARAM = "prov"
+OPENED = "_p06_opened"  # how many times a click opened a province: part of the picker's key
 
 
 def open_province(code: str) -> None:
-    """For a widget's callback (before the next run draws the picker): open province `code`."""
-    st.session_state[PROVINCE_WIDGET] = code
+    """For a widget's callback (a bar, a row, a shape clicked): open province `code` at the next run. The
+    picker is drawn afresh under a new key: the browser still holds the old widget's value and would send
+    it back at the next page change, had the old widget's state been set from here."""
+    st.session_state[OPENED] = st.session_state.get(OPENED, 0) + 1
+    filters.remember(PROVINCE_PARAM, code)

@@ -30,7 +30,7 @@ from domain.safe_text import html_text
 from domain.units import DISTRICTS_UNTIL, base_name
 from presentation import numbers
 from storage import frames
-from ui import data, geo
+from ui import data, frame, geo
 from ui.cards import status_legend_markdown
 from ui.data import DataKey
 from ui.theme import status_style, status_text
@@ -282,11 +282,13 @@ def source_caption(m: MapData, lang: str) -> str:
 
 
 def _open_province(pick_key: str, sub_level: str) -> None:
-    """A click on a province in the national view: that province's units on the map."""
+    """A click on a province in the national view opens that province (every page is then its alone, as
+    the picker in the sidebar does): its units on the map."""
     code = picked_unit(st.session_state.get(pick_key))
     if code:
         st.session_state["map_level"] = sub_level
         st.session_state["map_province"] = code
+        frame.open_province(code)
 
 
 def draw_map(key: DataKey, period: str, level: str, indicator: str, colour_by: str, lang: str,
