@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
@@ -305,11 +306,26 @@ def patch_figures(values: pd.DataFrame, scope: pd.DataFrame, changed_values: pd.
     replaced (or added), each new submission's scope rows added once. New frames; the inputs are kept."""
     if len(changed_values):
         key = ["unit_code", "period", "element_code"]
+        changed = changed_values.drop_duplicates(key, keep="last")
         # Look for the cells among the touched units' months only (a few rows of millions).
-        near = values["period"].isin(changed_values["period"].unique()) & values["unit_code"].isin(changed_values["unit_code"].unique())
+        near = values["period"].isin(changed["period"].unique()) & values["unit_code"].isin(changed["unit_code"].unique())
         candidates = values.loc[near, key]
-        stale = candidates.index[pd.MultiIndex.from_frame(candidates).isin(pd.MultiIndex.from_frame(changed_values[key]))]
-        values = pd.concat([values.drop(index=stale), changed_values.astype(values.dtypes.to_dict())], ignore_index=True)
+        wanted = pd.MultiIndex.from_frame(changed[key])
+        found = wanted.get_indexer(pd.MultiIndex.from_frame(candidates))  # per candidate: its changed row, or -1
+        hit = found >= 0
+        rows = values.index.get_indexer(candidates.index[hit])
+        # The cells held already get their new value and submission in new columns; the code columns (the
+        # bulk of the memory) are shared with the frame held before, which stays as it was.
+        patched = values.copy(deep=False)
+        for column in ("value", "submission_id"):
+            updated = values[column].to_numpy(copy=True)
+            updated[rows] = changed[column].to_numpy(dtype=updated.dtype)[found[hit]]
+            patched[column] = updated
+        new = np.ones(len(changed), dtype=bool)
+        new[found[hit]] = False
+        values = patched
+        if new.any():  # cells not held yet (a first return for a month): appended
+            values = pd.concat([patched, changed[new].astype(patched.dtypes.to_dict())], ignore_index=True)
     if len(changed_scope):
         fresh = changed_scope[~changed_scope["submission_id"].isin(scope["submission_id"])]
         scope = pd.concat([scope, fresh], ignore_index=True) if len(fresh) else scope
