@@ -1,0 +1,154 @@
+"""Freshness in Chromium with two server processes (issue 15, item 1): the first page each process serves
+after a submission stored elsewhere, against a warm page on the same process, measured in the same run;
+and whether the submission shows on both.
+
+    python bench/national.py --backend postgresql          (once: database p06_national, 2.9 M values)
+    python bench/freshness_browser.py [--on national-pg|national|sample|URL] [--rounds 5]
+
+Two `python -m ui.serve` processes on the same database (as behind nginx), one signed-in browser tab on
+each (a national account, added if missing, a new random password per run). Each round, on each process:
+the country overview warm (the reference: nothing changed), then a two-value correction of one commune's
+figures stored from this script (`record_submission`, as an upload through a third process would), then
+the same address again on process A and on process B: the first page after the submission (the process
+catches up with the submissions stamped above the values version it holds, then computes the metrics
+afresh). Then the province's overview on each process: its card for the online-dossier rate must show the
+corrected figure (it moves by about a point each round). Timed from navigation to the run finished with
+every plotly chart drawn. Goal: at most 1.5 × warm, and the submission visible on both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import OUT, ROOT, machine, print_table, sample_database  # noqa: E402
+from bench.country import DONE, USERNAME, national_account  # noqa: E402
+from bench.national import DEFAULT_PG, pg_url, sqlite_url  # noqa: E402
+from bench.run_all import _serve  # noqa: E402
+
+CARD = "Tỷ lệ hồ sơ tiếp nhận trực tuyến"
+
+
+def database(on: str) -> str:
+    if on == "national-pg":
+        return pg_url(DEFAULT_PG)
+    if on == "national":
+        if not (OUT / "national.db").exists():
+            sys.exit("no bench/out/national.db: run `python bench/national.py --backend sqlite` first")
+        return sqlite_url()
+    if on == "sample":
+        return sample_database()
+    return on
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--on", default="national-pg")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    url = database(args.on)
+    secret = national_account(url)
+
+    from playwright.sync_api import sync_playwright
+
+    from storage import frames
+    from storage.db import make_engine
+    from storage.submissions import SubmissionIn, ValueIn, record_submission
+
+    engine = make_engine(url)
+    units = frames.load_units(engine)
+    provinces = sorted(units.loc[units["level"] == "province", "code"])
+    province = "40" if "40" in provinces else provinces[0]
+    period = frames.latest_period(engine)
+    communes = units[(units["level"] == "commune") & (units["province_code"] == province)]
+    commune = communes["code"].iloc[0]
+    values = frames.load_values(engine, first=period, last=period)
+    received = int(values[(values["unit_code"] == commune) & (values["element_code"] == "dossiers_received")]["value"].iloc[0])
+    several = len(provinces) > 1
+    country = f"/tong-quan?period={period}" + ("&prov=VN" if several else "")
+    province_page = f"/tong-quan?period={period}" + (f"&prov={province}" if several else "")
+
+    tmp = Path(tempfile.mkdtemp(prefix="p06_fresh_"))
+    procs, tabs = [], []
+    stamp = int(time.time())
+    try:
+        for name in ("a", "b"):
+            proc, base = _serve(ROOT / "app.py", url, tmp / f"{name}.log")
+            procs.append((proc, base))
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-dev-shm-usage"])
+            for _, base in procs:
+                page = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN").new_page()
+                page.goto(base + "/", wait_until="domcontentloaded")
+                page.get_by_label("Tên đăng nhập").fill(USERNAME)
+                page.get_by_label("Mật khẩu").fill(secret)
+                page.get_by_role("button", name="Đăng nhập").click()
+                page.wait_for_function(DONE, timeout=900_000, polling=100)
+                tabs.append((page, base))
+
+            def visit(page, address: str) -> float:
+                started = time.perf_counter()
+                page.goto(address, wait_until="commit")
+                page.wait_for_timeout(50)
+                page.wait_for_function(DONE, timeout=900_000, polling=50)
+                return time.perf_counter() - started
+
+            def card(page) -> str:
+                metric = page.locator('[data-testid="stMetric"]', has_text=CARD).first
+                return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+            def shown(address: str) -> list[str]:
+                """The card's value on each process."""
+                out = []
+                for page, base in tabs:
+                    visit(page, base + address)
+                    out.append(card(page))
+                return out
+
+            for page, base in tabs:  # warm each process: the country, then the province
+                visit(page, base + country)
+                visit(page, base + province_page)
+            times = {"warm, process A": [], "warm, process B": [], "after a submission, process A": [],
+                     "after a submission, process B": []}
+            shown_ok = 0
+            for r in range(args.rounds):
+                for (page, base), label in zip(tabs, "AB"):
+                    visit(page, base + country)
+                    times[f"warm, process {label}"].append(visit(page, base + country))
+                before = shown(province_page)
+                held = frames.load_values(engine, first=period, last=period)
+                now = held[(held["unit_code"] == commune) & (held["element_code"] == "dossiers_received_online")]["value"]
+                online = 0 if len(now) and int(now.iloc[0]) == received else received  # all online, then none
+                record_submission(engine, SubmissionIn(
+                    "locality", f"bench_fresh_{stamp}_{r}.csv", f"bench fresh {stamp} {r}".encode(), "bench",
+                    [ValueIn(commune, period, "dossiers_received_online", online),
+                     ValueIn(commune, period, "dossiers_received", received)]))
+                for (page, base), label in zip(tabs, "AB"):
+                    times[f"after a submission, process {label}"].append(visit(page, base + country))
+                after = shown(province_page)
+                shown_ok += all(b != a for b, a in zip(before, after)) and after[0] == after[1]
+                print(f"  round {r + 1}: {before} -> {after}", flush=True)
+            browser.close()
+    finally:
+        for proc, _ in procs:
+            proc.terminate()
+            proc.wait(10)
+        engine.dispose()
+    warm = statistics.median(times["warm, process A"] + times["warm, process B"])
+    rows = [{"page": name, "median": f"{statistics.median(t) * 1000:,.0f} ms",
+             "range": f"{min(t) * 1000:,.0f}–{max(t) * 1000:,.0f} ms", "× warm": f"{statistics.median(t) / warm:.2f}"}
+            for name, t in times.items()]
+    print(f"{machine()}; {args.on} ({len(units):,} units), two server processes, Chromium, {args.rounds} rounds; "
+          f"the page: {country}")
+    print_table(rows, ["page", "median", "range", "× warm"])
+    print(f"the corrected figure shown by both processes after the submission: {shown_ok} of {args.rounds} rounds")
+
+
+if __name__ == "__main__":
+    main()
