@@ -19,11 +19,13 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 PHONE_PAGES = {"tong-quan", "don-vi-yeu"}  # leaders read these on phones
 
-pytestmark = [
+# Every browser test module's marks: a browser test is slow, and skipped where Chromium is missing.
+BROWSER_MARKS = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (scripts/test.sh installs it)"),
 ]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +40,7 @@ def server(tmp_path_factory, _backends, _pg_reason, _templates):
 def _open(browser, base: str, path: str, width: int, height: int):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()
-    outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
-            and urlparse(r.url).hostname not in LOCAL_HOSTS else None)
+    outside = outside_requests(page)
     page.goto(f"{base}/{path}", wait_until="domcontentloaded")
     wait_for_run(page)
     sign_in(page)
@@ -88,6 +88,28 @@ CONTENT_HEIGHT = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
     return Math.max(document.documentElement.scrollHeight, main ? main.scrollHeight : 0);
 }"""
+
+
+def outside_requests(page) -> list[str]:
+    """The addresses `page` requests outside this machine (fonts, tiles, a CDN), filled as it goes."""
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlparse(r.url).hostname not in LOCAL_HOSTS else None)
+    return outside
+
+
+def click_until(page, x: float, y: float, arrived) -> None:
+    """Click (x, y) as a person does, once more (up to three times) if the first click came while the element
+    was still being wired up; `arrived(page)` waits for what the click leads to and raises if it does not come."""
+    for _ in range(3):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(500)
+        page.mouse.click(x, y)
+        try:
+            arrived(page)
+            return
+        except Exception:  # noqa: BLE001, S112 - clicked too early: click again
+            continue
 
 
 def wait_for_charts(page) -> None:

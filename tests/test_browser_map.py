@@ -5,7 +5,6 @@ profile for the same month."""
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -13,19 +12,15 @@ import pytest
 import i18n
 from testkit.live_server import streamlit_server
 from tests.test_browser import (
-    CHROMIUM,
-    LOCAL_HOSTS,
+    BROWSER_MARKS,
     SHOTS,
+    outside_requests,
     sign_in,
     wait_for_charts,
     wait_for_run,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"browser tests need Debian's Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
             "Mobile Safari/537.36")
 
@@ -42,9 +37,7 @@ def server(tmp_path_factory, _backends, _pg_reason, _templates):
 def _open(browser, address: str, **context):
     ctx = browser.new_context(locale="vi-VN", **context)
     page = ctx.new_page()
-    outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
-            and urlparse(r.url).hostname not in LOCAL_HOSTS else None)
+    outside = outside_requests(page)
     page.goto(address, wait_until="domcontentloaded")
     wait_for_run(page)
     sign_in(page, "demo_leader")

@@ -6,7 +6,6 @@ account never sees the country."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -15,18 +14,15 @@ import i18n
 from testkit.live_server import streamlit_server
 from tests.conftest import NATION_MONTHS
 from tests.test_browser import (
-    CHROMIUM,
-    LOCAL_HOSTS,
+    BROWSER_MARKS,
     SHOTS,
+    click_until,
+    outside_requests,
     wait_for_charts,
     wait_for_run,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"browser tests need Debian's Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 
 PASSWORD = "Sen-Vang-Ruong-Lua-42"
 LAST = NATION_MONTHS[-1]
@@ -54,9 +50,7 @@ def server(tmp_path_factory, _backends, _pg_reason, _templates):
 def _open(browser, address: str, username: str, **context):
     ctx = browser.new_context(locale="vi-VN", **context)
     page = ctx.new_page()
-    outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
-            and urlparse(r.url).hostname not in LOCAL_HOSTS else None)
+    outside = outside_requests(page)
     page.goto(address, wait_until="domcontentloaded")
     wait_for_run(page)
     page.get_by_label("Tên đăng nhập").fill(username)
@@ -73,16 +67,8 @@ def _province_opened(page) -> str | None:
 
 
 def _click_until_opened(page, x: float, y: float) -> None:
-    for _ in range(3):  # once more if the first click came while the element was still being wired up
-        page.mouse.move(x, y)
-        page.wait_for_timeout(500)
-        page.mouse.click(x, y)
-        try:
-            page.wait_for_function("() => !['VN', null].includes(new URLSearchParams(location.search).get('prov'))",
-                                   timeout=15_000)
-            return
-        except Exception:  # noqa: BLE001 - clicked too early: click again
-            continue
+    click_until(page, x, y, lambda p: p.wait_for_function(
+        "() => !['VN', null].includes(new URLSearchParams(location.search).get('prov'))", timeout=15_000))
 
 
 def _is_single_province_overview(page, name: str) -> None:

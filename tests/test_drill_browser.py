@@ -4,21 +4,16 @@ month."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.test_browser import (  # noqa: F401
-    CHROMIUM,
+    BROWSER_MARKS,
+    click_until,
     server,
     sign_in,
     wait_for_charts,
     wait_for_run,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reason=f"browser tests need Debian's Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def test_clicking_a_bar_on_localities_opens_that_unit_s_profile_for_the_same_month(server, browser):  # noqa: F811
@@ -66,15 +61,7 @@ def _open_localities(browser, server):  # noqa: F811
 
 
 def _click_until_profile(page, x: float, y: float) -> None:
-    for _ in range(3):  # once more if the first click came while the element was still being wired up
-        page.mouse.move(x, y)
-        page.wait_for_timeout(500)
-        page.mouse.click(x, y)
-        try:
-            page.wait_for_url("**/ho-so-don-vi**", timeout=15_000)
-            return
-        except Exception:
-            continue
+    click_until(page, x, y, lambda p: p.wait_for_url("**/ho-so-don-vi**", timeout=15_000))
 
 
 def test_clicking_a_heat_map_cell_opens_that_unit_s_profile_for_the_same_month(server, browser):  # noqa: F811
