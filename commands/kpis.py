@@ -27,7 +27,7 @@ from presentation.numbers import (
 )
 from presentation.records import records
 
-LEVEL_CHOICES = ["province", "district", "former_district", "commune", "department"]
+LEVEL_CHOICES = ["province", "district", "former_district", "commune", "department", "former_province"]
 KIND_CHOICES = ["month", "quarter", "ytd", "year"]
 
 KPI_FIELDS = [

@@ -72,4 +72,10 @@ def import_province(args) -> int:
         print_json(result)
     else:
         print(f"{result['name_vi']} ({result['province']}): {result['communes']} xã, phường / communes and wards")
+        formers = ", ".join(f"{f['name_vi']} ({f['code']})" for f in result["former_provinces"])
+        print(f"trước 07/2025 / before 07/2025: {result['district_units']} đơn vị cấp huyện / district-level units"
+              + (f"; tỉnh cũ / former provinces: {formers}" if formers else ""))
+        if result["review"]:
+            print(f"cần xem lại / to review ({len(result['review'])}):")
+            print_table(result["review"], ["code", "name_vi", "reason", "detail"])
     return 0

@@ -23,16 +23,19 @@ TYPE_LEVEL = {
     "city": "district",  # thành phố thuộc tỉnh
     "town": "district",  # thị xã
     "district": "district",  # huyện
+    "urban_district": "district",  # quận
     "ward": "commune",  # phường
     "commune": "commune",  # xã
     "special_zone": "commune",  # đặc khu
     "department": "department",  # sở, ngành
+    "former_province": "former_province",  # a province merged in 2025, until 30/06/2025 (domain/units_history.py)
 }
 TYPE_VI = {
     "province": "tỉnh",
     "city": "thành phố",
     "town": "thị xã",
     "district": "huyện",
+    "urban_district": "quận",
     "ward": "phường",
     "commune": "xã",
     "special_zone": "đặc khu",
@@ -44,6 +47,7 @@ _TYPE_FROM_VI = {
     "thành phố": "city",
     "thị xã": "town",
     "huyện": "district",
+    "quận": "urban_district",
     "phường": "ward",
     "xã": "commune",
     "đặc khu": "special_zone",
@@ -53,6 +57,7 @@ _TYPE_EN_SUFFIX = {
     "city": "City",
     "town": "Town",
     "district": "District",
+    "urban_district": "District",
     "ward": "Ward",
     "commune": "Commune",
     "special_zone": "Special Zone",

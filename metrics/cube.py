@@ -28,6 +28,7 @@ class Cube:
     former: np.ndarray  # int (n_u,) index of the former district-level unit, -1 when none
     successor: np.ndarray  # int (n_u,) index of the unit that finally continued it, -1 when none
     province_unit: np.ndarray  # int (n_u,) index of the unit's province, -1 when the province is not a unit
+    parent: np.ndarray  # int (n_u,) index of the unit's parent (a former province for its districts), -1 when none
     # elements and indicators, in registry order
     elements: tuple[str, ...]
     indicator_codes: tuple[str, ...]
@@ -119,6 +120,7 @@ def build_cube(units: pd.DataFrame, values: pd.DataFrame, registry: Registry) ->
         raise ValueError("units: duplicate unit codes")
     vf, vt = _month_bounds(units)
     former = _codes_to_index(units["former_unit_code"], index)
+    parent = _codes_to_index(units["parent_code"], index) if "parent_code" in units else np.full(len(unit_codes), -1, dtype=np.int64)
     successor = final_successors(_codes_to_index(units["successor_code"], index))
     levels = units["level"].astype("str").to_numpy(dtype=object)
     is_province = levels == "province"
@@ -168,6 +170,7 @@ def build_cube(units: pd.DataFrame, values: pd.DataFrame, registry: Registry) ->
         former=former,
         successor=successor,
         province_unit=province_unit.astype(np.int64),
+        parent=parent,
         elements=elements,
         indicator_codes=tuple(i.code for i in inds),
         numerator=numerator,

@@ -8,7 +8,11 @@ counts in a month is its own validity (DOMAIN.md §2, §4).
   communes that came from it (`former_unit_code`). Cửa Lò (413) is its own area until 11/2024 and then
   inside Vinh (412), which reported for both.
 - `province`: the province's localities together: its district-level units before 07/2025, its communes
-  after. Departments are never in it.
+  after. Departments are never in it. For a province formed by merging provinces in 2025 this is the whole
+  new province throughout: the district-level units of every province it was formed from, then its communes.
+- `former_province`: each province a merged province was formed from (domain/units_history.py): before
+  07/2025 its district-level units, after it the communes that came from them (through their former
+  district-level unit). Empty where the province was not merged.
 
 `merged=True` folds a unit that was merged away into the unit that continued it (`successor_code`,
 followed to its end) for the whole history: Vinh with Cửa Lò's history inside it from 01/2024, a
@@ -23,7 +27,7 @@ import numpy as np
 
 from metrics.cube import Cube
 
-LEVELS = ("province", "district", "former_district", "commune", "department")
+LEVELS = ("province", "district", "former_district", "commune", "department", "former_province")
 LOCALITY_LEVELS = ("district", "commune")
 REPORTING_LEVELS = ("district", "commune", "department")
 
@@ -70,6 +74,12 @@ def grouping(cube: Cube, level: str, merged: bool = False) -> Grouping:
             succ = cube.successor[np.maximum(former, 0)]
             former = np.where((former >= 0) & (succ >= 0), succ, former)
         target = np.where(communes, former, districts)
+    elif level == "former_province":
+        is_former = np.append(lv == "former_province", False)
+        district_parent = np.where(lv == "district", cube.parent, -1)
+        commune_parent = np.where((lv == "commune") & (cube.former >= 0), cube.parent[np.maximum(cube.former, 0)], -1)
+        target = np.where(district_parent >= 0, district_parent, commune_parent)
+        target = np.where(is_former[target], target, -1)  # (-1 indexes the appended False)
     elif level == "province":
         target = np.where(np.isin(lv, LOCALITY_LEVELS), cube.province_unit, -1)
     else:

@@ -1,5 +1,10 @@
 """Setting up another province (`configure`): its current communes and wards from the `vietnam-provinces`
-package (the 34 provinces and 3,321 communes of 2025, with official codes).
+package (the 34 provinces and 3,321 communes of 2025, with official codes), and its units before the reform
+(domain/units_history.py): the former provinces it was formed from, their district-level units until
+30/06/2025, and for each commune the former district-level unit it came from, so that figures from before
+07/2025 can be entered and the province's series continues across the reform. What the sources cannot settle
+(dates of the arrangements of 2023–2025, a commune formed from several former districts, one the mapping does
+not cover) is returned as a review list for an administrator.
 
 The registry (elements, forms, indicators) is the province-independent one already in the database; only
 the registry file's sample targets are copied, as the new province's province-wide targets, for the
@@ -20,6 +25,7 @@ from sqlalchemy import Engine, select
 from domain.errors import Invalid
 from domain.registry import load_registry
 from domain.units import UnitSpec, province_units_from_package
+from domain.units_history import ProvinceHistory, Review, province_history
 from services import audit
 from services.clock import utcnow
 from services.guard import authorize
@@ -55,27 +61,41 @@ def _units_of(province_code: str) -> list[UnitSpec]:
         raise Invalid("access.units.unknown_province", code=str(province_code)[:10]) from None
 
 
+def _history_of(province: UnitSpec, communes: list[UnitSpec]) -> tuple[ProvinceHistory, list[UnitSpec], list[Review]]:
+    """The province's units before 07/2025, its communes with their former district-level unit, and what an
+    administrator should review."""
+    history = province_history(province.code)
+    linked = [dataclasses.replace(c, former_unit_code=history.former_unit(c.code, c.name_vi)) for c in communes]
+    names = {c.code: c.name_vi for c in linked}
+    review = [dataclasses.replace(r, name_vi=r.name_vi or names.get(r.code, "")) for r in history.review]
+    review += [Review(c.code, c.name_vi, "no_former_unit") for c in linked if c.former_unit_code is None]
+    return history, linked, review
+
+
 def import_province(engine: Engine, actor: Actor | None, province_code: str, *,
                     progress: Callable[[int, int], None] | None = None, now: dt.datetime | None = None) -> dict:
-    """Set up province `province_code` ("12" or 12 for Lai Châu). `progress(done, total)` is called as the
-    units are written. Returns {province, name_vi, communes}."""
+    """Set up province `province_code` ("12" or 12 for Lai Châu), with its units before the reform.
+    `progress(done, total)` is called as the units are written. Returns {province, name_vi, communes,
+    former_provinces, district_units, review}."""
     authorize(engine, actor, ACTION, target=f"province/{province_code}"[:300], detail={"op": "import_province"}, now=now)
     now = utcnow(now)
     units = _units_of(province_code)
     province, communes = units[0], units[1:]
+    history, communes, review = _history_of(province, communes)
     shipped = load_registry()
-    total = len(units)
+    batches = [[province], *(history.units[i:i + CHUNK] for i in range(0, len(history.units), CHUNK)),
+               *(communes[i:i + CHUNK] for i in range(0, len(communes), CHUNK))]
+    total = sum(len(b) for b in batches)
     with session_factory(engine).begin() as session:
         if session.get(models.Unit, province.code) is not None:
             raise Invalid("access.units.province_exists", code=province.code, name=province.name_vi)
-        upsert_units(session, [province])
-        done = 1
-        if progress:
-            progress(done, total)
-        for start in range(0, len(communes), CHUNK):
-            chunk = communes[start:start + CHUNK]
-            upsert_units(session, chunk)
-            done += len(chunk)
+        taken = session.scalars(select(models.Unit.code).where(models.Unit.code.in_([u.code for u in units + history.units]))).first()
+        if taken is not None:  # never overwrite what the database knows of another unit's history
+            raise Invalid("access.units.code_taken", code=taken, province=province.code)
+        done = 0
+        for batch in batches:
+            upsert_units(session, batch)
+            done += len(batch)
             if progress:
                 progress(done, total)
         held = set(session.execute(select(models.Indicator.code)).scalars())
@@ -84,6 +104,10 @@ def import_province(engine: Engine, actor: Actor | None, province_code: str, *,
         bump_data_version(session)
         audit.record(session, actor, ACTION, f"province/{province.code}", "ok",
                      {"op": "import_province", "province": province.code, "name": province.name_vi,
-                      "communes": len(communes), "targets": targets}, now=now)
+                      "communes": len(communes), "former_provinces": len(history.former_provinces),
+                      "district_units": len(history.district_units), "review": len(review), "targets": targets}, now=now)
     store_approximate_shapes(engine)  # the new communes' approximate shapes for the map
-    return {"province": province.code, "name_vi": province.name_vi, "communes": len(communes)}
+    return {"province": province.code, "name_vi": province.name_vi, "communes": len(communes),
+            "former_provinces": [{"code": u.code, "name_vi": u.name_vi} for u in history.former_provinces],
+            "district_units": len(history.district_units),
+            "review": [dataclasses.asdict(r) for r in review]}

@@ -89,10 +89,16 @@ def test_every_declared_setting_has_a_name_in_both_languages():
 def test_another_province_is_set_up_with_progress_and_audited(engine):
     seen = []
     result = units.import_province(engine, ADMIN, "12", progress=lambda done, total: seen.append((done, total)), now=NOW)
-    assert result == {"province": "12", "name_vi": "Tỉnh Lai Châu", "communes": 38}
-    assert seen[0] == (1, 39) and seen[-1] == (39, 39) and len(seen) > 2
+    assert (result["province"], result["name_vi"], result["communes"]) == ("12", "Tỉnh Lai Châu", 38)
+    # Its history too: not merged in 2025 (no former province), its 8 district-level units until 30/06/2025;
+    # six communes formed across former districts are listed for review, with the district they count in.
+    assert result["former_provinces"] == [] and result["district_units"] == 8
+    assert {r["reason"] for r in result["review"]} == {"several_former_units"} and len(result["review"]) == 6
+    assert seen[0] == (1, 47) and seen[-1] == (47, 47) and len(seen) > 2
     got = frames.load_units(engine, "12")
-    assert len(got) == 39 and set(got["level"]) == {"province", "commune"}
+    assert len(got) == 47 and set(got["level"]) == {"province", "district", "commune"}
+    communes = got[got["level"] == "commune"]
+    assert communes["former_unit_code"].isin(got.loc[got["level"] == "district", "code"]).all()
     targets = frames.load_targets(engine)
     assert len(targets[targets["unit_code"] == "12"]) == len(targets[targets["unit_code"] == "40"])
     last = audit_rows(engine).iloc[-1]

@@ -26,8 +26,8 @@ from storage.frames import units_valid_in
 _MEMORY = "_p06_filter."  # session_state prefix: the last value chosen per parameter, across pages
 
 # The levels a comparison can be made at, in the order the level switch shows them.
-COMPARISON_LEVELS = ("commune", "former_district", "department")
-TREND_LEVELS = ("province", "former_district", "commune", "department")
+COMPARISON_LEVELS = ("commune", "former_district", "department", "former_province")
+TREND_LEVELS = ("province", "former_province", "former_district", "commune", "department")
 
 
 # --- the mechanism --------------------------------------------------------------------------------------
@@ -143,10 +143,13 @@ def _has_level(units: pd.DataFrame, period: str, level: str) -> bool:
 
 def levels_in(units: pd.DataFrame, period: str, levels: Sequence[str] = COMPARISON_LEVELS) -> list[str]:
     """The levels of `levels` that have units that month: communes only from 07/2025; the district-level
-    areas always (the districts themselves, or after the reform their communes summed); departments."""
+    areas always (the districts themselves, or after the reform their communes summed); departments; the
+    former provinces of a province merged in 2025, in every month (after the reform, their communes summed)."""
     out = []
     for level in levels:
-        if level in ("province", "former_district"):
+        if level == "former_province":
+            present = bool((units["level"] == "former_province").any())
+        elif level in ("province", "former_district"):
             present = _has_level(units, period, "district") or _has_level(units, period, "commune")
         else:
             present = _has_level(units, period, level)

@@ -41,7 +41,7 @@ def levels(key: DataKey, period: str, choices: tuple[str, ...] = filters.COMPARI
 @st.cache_data(show_spinner=False, max_entries=64)
 def level_labels(key: DataKey, period: str, lang: str) -> dict[str, str]:
     units = data.units(key)
-    return {lv: filters.level_label(lv, lang, units, period) for lv in ("province", "district", "former_district", "commune", "department")}
+    return {lv: filters.level_label(lv, lang, units, period) for lv in ("province", "district", "former_district", "commune", "department", "former_province")}
 
 
 def reporting_level(key: DataKey, period: str) -> str:

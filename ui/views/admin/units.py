@@ -56,6 +56,9 @@ def unit_table(key: data.DataKey, level: str, state: str, search: str, day, lang
     })
 
 
+REVIEW = "admin_units_review"  # the last import's review list, kept for the session
+
+
 def section(lang: str, actor) -> None:
     t = lambda k, **kw: i18n.t(k, lang, **md_params(kw))  # noqa: E731 - shown as markdown: names as typed
     key = data.version()
@@ -100,5 +103,20 @@ def section(lang: str, actor) -> None:
             bar.empty()
             st.error(exc.markdown(lang), icon=":material/block:")
         else:
+            st.session_state[REVIEW] = result["review"]
+            formers = ", ".join(f"{f['name_vi']} ({f['code']})" for f in result["former_provinces"])
             flash(t("admin.units.imported", name=result["name_vi"], code=result["province"],
-                    communes=i18n.fmt_int(result["communes"], lang)))
+                    communes=i18n.fmt_int(result["communes"], lang), districts=i18n.fmt_int(result["district_units"], lang),
+                    formers=t("admin.units.imported_formers", names=formers) if formers else ""))
+    review = st.session_state.get(REVIEW)
+    if review:
+        with st.expander(t("admin.units.review_heading", count=i18n.fmt_int(len(review), lang)), expanded=True):
+            st.caption(t("admin.units.review_caption"))
+            table = pd.DataFrame({
+                t("admin.units.col_code"): [r["code"] for r in review],
+                t("admin.units.col_name"): [r["name_vi"] for r in review],
+                t("admin.units.col_reason"): [t(f"admin.units.reason_{r['reason']}", detail=r["detail"]) for r in review],
+            })
+            st.dataframe(table, hide_index=True, width="stretch")
+            st.download_button(t("admin.units.review_download"), table.to_csv(index=False).encode("utf-8-sig"),
+                               file_name="don_vi_can_xem_lai.csv", mime="text/csv", icon=":material/download:")
