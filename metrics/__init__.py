@@ -23,6 +23,7 @@ from metrics.indicators import (
     kpis,
     trend,
 )
+from metrics.cube import Cube, patch_cube
 from metrics.inputs import Inputs
 from metrics.levels import LEVELS, REPORTING_LEVELS
 from metrics.months import KINDS
@@ -34,7 +35,7 @@ from metrics.weak import CHANGES, WeakList, change_counts, flag_changes, weak_lo
 __all__ = [
     "BOTTLENECK_COLUMNS", "CHANGES", "SHORTFALL_COLUMNS", "bottlenecks", "change_counts", "flag_changes", "shortfall",
     "FLAG_RULES", "KINDS", "KPI_COLUMNS", "LEVELS", "NATION_COLUMNS", "OUTLOOK_COLUMNS", "REPORTING_LEVELS", "SEVERITIES", "STATUSES",
-    "Inputs", "MetricsConfig", "Scorecard", "ScorecardSpec", "WeakList",
+    "Cube", "Inputs", "MetricsConfig", "Scorecard", "ScorecardSpec", "WeakList", "patch_cube",
     "completeness", "completeness_summary", "completeness_units", "expected_units", "indicator_arrays",
     "indicator_table", "kpis", "load_scorecard", "nation", "nation_trend", "outlook", "scorecard", "trend", "weak_localities",
 ]

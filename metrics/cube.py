@@ -113,7 +113,28 @@ def final_successors(successor: np.ndarray) -> np.ndarray:
     raise ValueError("units: successor_code forms a cycle")
 
 
-def build_cube(units: pd.DataFrame, values: pd.DataFrame, registry: Registry) -> Cube:
+@dataclass(frozen=True, eq=False)
+class _Skeleton:
+    """What a cube knows besides the figures: the units' history and the registry's index arrays."""
+
+    unit_codes: np.ndarray
+    index: pd.Index
+    levels: np.ndarray
+    unit_province: np.ndarray
+    valid_from: np.ndarray
+    valid_to: np.ndarray
+    former: np.ndarray
+    successor: np.ndarray
+    province_unit: np.ndarray
+    parent: np.ndarray
+    elements: tuple[str, ...]
+    indicator_codes: tuple[str, ...]
+    numerator: np.ndarray
+    denominator: np.ndarray
+    is_stock: np.ndarray
+
+
+def _skeleton(units: pd.DataFrame, registry: Registry) -> _Skeleton:
     unit_codes = units["code"].astype("str").to_numpy(dtype=object)
     index = pd.Index(unit_codes)
     if not index.is_unique:
@@ -137,46 +158,83 @@ def build_cube(units: pd.DataFrame, values: pd.DataFrame, registry: Registry) ->
     if (numerator < 0).any() or (denominator < 0).any():
         raise ValueError("registry: an indicator names an element that is not in the registry")
     is_stock = np.array([kinds[i.numerator] == "stock" for i in inds], dtype=bool)
+    return _Skeleton(unit_codes=unit_codes, index=index, levels=levels,
+                     unit_province=units["province_code"].astype("str").to_numpy(dtype=object), valid_from=vf, valid_to=vt,
+                     former=former, successor=successor, province_unit=province_unit.astype(np.int64), parent=parent,
+                     elements=elements, indicator_codes=tuple(i.code for i in inds), numerator=numerator,
+                     denominator=denominator, is_stock=is_stock)
 
+
+def _cube(sk: _Skeleton, month0: int, data: np.ndarray, reported: np.ndarray) -> Cube:
+    return Cube(unit_codes=sk.unit_codes, unit_level=sk.levels, unit_province=sk.unit_province, valid_from=sk.valid_from,
+                valid_to=sk.valid_to, former=sk.former, successor=sk.successor, province_unit=sk.province_unit,
+                parent=sk.parent, elements=sk.elements, indicator_codes=sk.indicator_codes, numerator=sk.numerator,
+                denominator=sk.denominator, is_stock=sk.is_stock, month0=month0, data=data, reported=reported)
+
+
+def _cells(sk: _Skeleton, values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(unit, element, month, value) of the rows of `values` whose unit and element the cube has."""
     # One factorisation per column: the hashing happens once per distinct code, not per row.
     ucodes, uuniq = pd.factorize(values["unit_code"])
-    u = np.append(index.get_indexer(pd.Index(uuniq).astype("str")), -1)[ucodes]
+    u = np.append(sk.index.get_indexer(pd.Index(uuniq).astype("str")), -1)[ucodes]
     ecodes, euniq = pd.factorize(values["element_code"])
-    e = np.append(element_index.get_indexer(pd.Index(euniq).astype("str")), -1)[ecodes]
+    e = np.append(pd.Index(sk.elements).get_indexer(pd.Index(euniq).astype("str")), -1)[ecodes]
     pcodes, puniq = pd.factorize(values["period"])
     m = np.append(np.array([months.index(p) for p in puniq], dtype=np.int64), -1)[pcodes]
     keep = (u >= 0) & (e >= 0) & (pcodes >= 0)
+    v = values["value"].to_numpy(dtype=np.float64)
     if not keep.all():
-        u, e, m = u[keep], e[keep], m[keep]
-        v = values["value"].to_numpy(dtype=np.float64)[keep]
-    else:
-        v = values["value"].to_numpy(dtype=np.float64)
+        u, e, m, v = u[keep], e[keep], m[keep], v[keep]
+    return u, e, m, v
+
+
+def build_cube(units: pd.DataFrame, values: pd.DataFrame, registry: Registry) -> Cube:
+    sk = _skeleton(units, registry)
+    u, e, m, v = _cells(sk, values)
     if len(m):
         month0, n_m = int(m.min()), int(m.max() - m.min() + 1)
     else:
         month0, n_m = 0, 0
-    n_u, n_e = len(unit_codes), len(elements)
+    n_u, n_e = len(sk.unit_codes), len(sk.elements)
     data = np.full((n_m, n_u, n_e), np.nan)
     if len(m):
         # One flat scatter: much cheaper than indexing with three arrays.
         data.reshape(-1)[((m - month0) * n_u + u) * n_e + e] = v
     reported = ~np.isnan(data).all(axis=2)
-    return Cube(
-        unit_codes=unit_codes,
-        unit_level=levels,
-        unit_province=units["province_code"].astype("str").to_numpy(dtype=object),
-        valid_from=vf,
-        valid_to=vt,
-        former=former,
-        successor=successor,
-        province_unit=province_unit.astype(np.int64),
-        parent=parent,
-        elements=elements,
-        indicator_codes=tuple(i.code for i in inds),
-        numerator=numerator,
-        denominator=denominator,
-        is_stock=is_stock,
-        month0=month0,
-        data=data,
-        reported=reported,
-    )
+    return _cube(sk, month0, data, reported)
+
+
+_SAME = {"unit_codes": "unit_codes", "levels": "unit_level", "unit_province": "unit_province", "valid_from": "valid_from",
+         "valid_to": "valid_to", "former": "former", "successor": "successor", "province_unit": "province_unit",
+         "parent": "parent", "numerator": "numerator", "denominator": "denominator", "is_stock": "is_stock"}
+
+
+def patch_cube(cube: Cube, units: pd.DataFrame, registry: Registry, changed: pd.DataFrame) -> Cube | None:
+    """The cube of the figures with the rows of `changed` (unit_code, period, element_code, value: the cells
+    later submissions wrote, storage.frames.load_changes) applied: a copy of `cube`'s figures with those cells
+    set, instead of a cube built again from every value (at national scale 0.9 s of factorising 2.9 M rows).
+    None when `units` or `registry` are not the ones `cube` was built for (the caller builds it whole). Rows of
+    units the cube does not hold (another province's) are left out, as build_cube leaves them out."""
+    sk = _skeleton(units, registry)
+    if sk.elements != cube.elements or sk.indicator_codes != cube.indicator_codes or not all(
+            len(getattr(sk, a)) == len(getattr(cube, b)) and np.array_equal(getattr(sk, a), getattr(cube, b))
+            for a, b in _SAME.items()):
+        return None
+    u, e, m, v = _cells(sk, changed)
+    n_m = cube.data.shape[0]
+    if not len(m):
+        return _cube(sk, cube.month0, cube.data, cube.reported)
+    lo = int(m.min()) if n_m == 0 else min(cube.month0, int(m.min()))
+    hi = int(m.max()) if n_m == 0 else max(cube.month0 + n_m - 1, int(m.max()))
+    if n_m and lo == cube.month0 and hi == cube.month0 + n_m - 1:
+        data, reported = cube.data.copy(), cube.reported.copy()
+    else:  # a first figure for a month beyond the span held: the span grows
+        data = np.full((hi - lo + 1, *cube.data.shape[1:]), np.nan)
+        reported = np.zeros(data.shape[:2], dtype=bool)
+        if n_m:
+            data[cube.month0 - lo:cube.month0 - lo + n_m] = cube.data
+            reported[cube.month0 - lo:cube.month0 - lo + n_m] = cube.reported
+    data[m - lo, u, e] = v
+    touched = np.unique(m - lo)
+    reported[touched] = ~np.isnan(data[touched]).all(axis=2)
+    return _cube(sk, lo, data, reported)

@@ -63,6 +63,11 @@ class Inputs:
     def cube(self) -> Cube:
         return build_cube(self.units, self.values, self.registry)
 
+    def seed_cube(self, cube: Cube) -> None:
+        """Hold `cube` (made by metrics.cube.patch_cube from an earlier bundle's) instead of building one on
+        first use. The caller vouches that it is the cube of these units, values and registry."""
+        self.__dict__["cube"] = cube
+
     @cached_property
     def value_rows(self) -> dict[str, "np.ndarray"]:
         """Row positions of `values` per period, built on first use like the cube (the review's lineage reads

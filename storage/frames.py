@@ -290,12 +290,15 @@ def load_changes(engine: Engine, since: int) -> tuple[int, pd.DataFrame, pd.Data
     with engine.connect() as conn:
         stamped = conn.execute(select(func.count(func.distinct(s.values_seq)))
                                .where(s.values_seq > since, s.values_seq <= now)).scalar_one()
+        later = list(conn.execute(select(s.id).where(s.values_seq > since)).scalars())
     if stamped != now - since:
         return None
     v = models.DataValue
-    later = select(s.id).where(s.values_seq > since)
+    # The ids as a list, not a subquery: PostgreSQL's planner cannot tell how few submissions the subquery
+    # gives and scans all 2.9 M values (0.4 s) instead of using the index on submission_id.
+    wanted = v.submission_id.in_(later) if len(later) <= 2000 else v.submission_id.in_(select(s.id).where(s.values_seq > since))
     values = _bulk_frame(engine, select(v.unit_code, v.period, v.element_code, v.value, v.submission_id)
-                         .where(v.submission_id.in_(later)), list(_VALUE_TYPES), _VALUE_TYPES)
+                         .where(wanted), list(_VALUE_TYPES), _VALUE_TYPES)
     scope = _frame(engine, _scope_stmt().where(s.values_seq > since), _SCOPE_COLUMNS)
     return now, values, scope
 
@@ -308,19 +311,24 @@ def patch_figures(values: pd.DataFrame, scope: pd.DataFrame, changed_values: pd.
         key = ["unit_code", "period", "element_code"]
         changed = changed_values.drop_duplicates(key, keep="last")
         # Look for the cells among the touched units' months only (a few rows of millions).
-        near = values["period"].isin(changed["period"].unique()) & values["unit_code"].isin(changed["unit_code"].unique())
-        candidates = values.loc[near, key]
-        wanted = pd.MultiIndex.from_frame(changed[key])
-        found = wanted.get_indexer(pd.MultiIndex.from_frame(candidates))  # per candidate: its changed row, or -1
+        near = (values["period"].isin(changed["period"].unique()) & values["unit_code"].isin(changed["unit_code"].unique())).to_numpy()
+        near_rows = np.flatnonzero(near)
+        # By position: a boolean .loc on the Arrow-backed string columns costs 0.2 s at national scale.
+        candidates = pd.DataFrame({k: values[k].array.take(near_rows) for k in key})
+        wanted = pd.MultiIndex.from_frame(changed[key].astype(str))
+        found = wanted.get_indexer(pd.MultiIndex.from_frame(candidates.astype(str)))  # per candidate: its changed row, or -1
         hit = found >= 0
-        rows = values.index.get_indexer(candidates.index[hit])
+        rows = near_rows[hit]
         # The cells held already get their new value and submission in new columns; the code columns (the
         # bulk of the memory) are shared with the frame held before, which stays as it was.
-        patched = values.copy(deep=False)
+        columns = {c: values[c] for c in values.columns}
         for column in ("value", "submission_id"):
             updated = values[column].to_numpy(copy=True)
             updated[rows] = changed[column].to_numpy(dtype=updated.dtype)[found[hit]]
-            patched[column] = updated
+            columns[column] = updated
+        # Built from the columns (the held frame's index comes with its Series): passing `index=` too, or
+        # assigning into a copy, makes pandas take every row of every column again (0.1–0.2 s nationally).
+        patched = pd.DataFrame(columns)
         new = np.ones(len(changed), dtype=bool)
         new[found[hit]] = False
         values = patched

@@ -124,3 +124,40 @@ def test_a_submission_that_took_its_id_first_and_committed_last_is_not_skipped(_
     finally:
         engine.dispose()
         backend.drop(url)
+
+
+def _assert_same_cube(got, want) -> None:
+    import numpy as np
+
+    assert got.month0 == want.month0 and got.data.shape == want.data.shape
+    np.testing.assert_array_equal(got.data, want.data)  # NaN where nothing is held, on both
+    np.testing.assert_array_equal(got.reported, want.reported)
+
+
+def test_the_cube_patched_with_the_changes_is_the_cube_built_again(sample_copy_url):
+    """A process holding the figures' cube patches it with the cells later submissions wrote (a copy and
+    a few cells instead of a build from every value) and gets the cube a build from the figures read again
+    gives: a changed cell, a first figure for a month beyond those held (the span grows), one province opened."""
+    import metrics
+    from metrics.cube import build_cube
+
+    engine = make_engine(sample_copy_url)
+    version = frames.data_versions(engine)[1]
+    held = metrics.Inputs(**frames.metric_frames(engine))
+    opened = metrics.Inputs(**frames.metric_frames(engine, province_code="40"))
+    record_submission(engine, _correction(5, value=2))  # 10/2026 changed, 11/2026 new: beyond the months held
+    changes = frames.load_changes(engine, since=version)
+    assert changes is not None
+    again = metrics.Inputs(**frames.metric_frames(engine))
+    assert again.cube.data.shape[0] == held.cube.data.shape[0] + 1
+    for before in (held, opened):
+        patched = metrics.patch_cube(before.cube, before.units, before.registry, changes[1])
+        _assert_same_cube(patched, build_cube(before.units, again.values, before.registry))
+    # The figures of every page come out the same from the patched cube.
+    bundle = metrics.Inputs(**frames.metric_frames(engine))
+    bundle.seed_cube(metrics.patch_cube(held.cube, held.units, held.registry, changes[1]))
+    pd.testing.assert_frame_equal(metrics.kpis(bundle, "2026-11", level="commune"), metrics.kpis(again, "2026-11", level="commune"))
+    # Units that are not the cube's (a unit set up, a history corrected): built whole, not patched.
+    other = held.units.assign(valid_to=held.units["valid_to"].where(held.units["code"] != "412", None))
+    assert metrics.patch_cube(held.cube, other, held.registry, changes[1]) is None
+    engine.dispose()
