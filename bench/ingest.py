@@ -98,7 +98,7 @@ def reader_rows(compiled, repeat: int) -> tuple[list[dict], list[dict]]:
 
     passes = [("openpyxl read-only pass, .xlsx (reference)", plain_pass, compiled),
               ("python-calamine pass, .xlsx", calamine_pass, compiled),
-              ("loaders read_book, .xlsx (openpyxl)", loader_pass, compiled)]
+              ("loaders read_book, .xlsx (calamine, XML scans)", loader_pass, compiled)]
     if office_formats.unavailable() is None:
         with tempfile.TemporaryDirectory() as tmp:
             for fmt in office_formats.FORMATS:

@@ -1,6 +1,8 @@
-"""From bytes to sheets of cell values, safely: .xlsx/.xlsm (openpyxl, read-only, cached formula values),
-.xls (Excel 97-2003) and .ods (OpenDocument) through python-calamine (loaders.calamine_reader), .csv
-(UTF-8 with or without BOM, UTF-16 as Excel writes it; comma, semicolon or tab).
+"""From bytes to sheets of cell values, safely: .xlsx/.xlsm, .xls (Excel 97-2003) and .ods (OpenDocument)
+through python-calamine (cached formula values; loaders.calamine_reader for .xls/.ods), .csv (UTF-8 with or
+without BOM, UTF-16 as Excel writes it; comma, semicolon or tab). An .xlsx calamine's path cannot vouch for
+(cells without their reference, a part it cannot parse, damaged XML) is read by openpyxl read-only, as all
+.xlsx were before; the line between a readable and a damaged file stays where openpyxl drew it.
 
 Hostile files are refused before they are parsed: the size is checked first, then an .xlsx's declared
 uncompressed size against its compressed size (a zip bomb declares gigabytes in kilobytes; Python's
@@ -15,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -144,6 +147,23 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
         # Macros are never run here, but the original file is kept and offered for download to the agency
         # and administrators: a file that would run code on their machines is not accepted at all.
         raise refuse("macros_refused")
+    layout = _workbook_layout(archive, names)
+    if layout is not None:
+        try:
+            book = _read_xlsx(name, content, archive, layout, limits)
+        except LoaderError:
+            raise
+        except Exception:  # noqa: BLE001 - a part that will not inflate (CRC, bad header): openpyxl's path judges
+            book = None
+        if book is not None:
+            return book
+    return _read_xlsx_openpyxl(name, content, archive, limits, refuse)
+
+
+def _read_xlsx_openpyxl(name: str, content: bytes, archive: zipfile.ZipFile, limits: Limits, refuse) -> RawBook:
+    """The fallback reader: openpyxl read-only, for the rare workbook the calamine path leaves to it (a
+    package whose parts it cannot locate, cells or rows without their reference, a sparse sheet whose box
+    would be too big to lay out, a part calamine cannot parse). openpyxl decides then whether it is damaged."""
     notes: list[Problem] = []
     import openpyxl
 
@@ -166,6 +186,317 @@ def _read_archive(name: str, content: bytes, archive: zipfile.ZipFile, members, 
     finally:
         wb.close()
     return RawBook(name, "xlsx", sheets, hidden, notes)
+
+
+# --- .xlsx through calamine ---------------------------------------------------------------------------
+# The .xlsx reader: python-calamine (Rust) parses the cells about ten times faster than openpyxl. Everything
+# that must be known before a parser lays a sheet out, and everything calamine does not say (formulas without
+# a cached value, links to other workbooks, error values, merged ranges), comes from the sheet's own XML,
+# scanned with regular expressions over bytes (no tree, no entity expansion): the parts are read once each,
+# within the zip checks above. A package this path cannot vouch for goes to openpyxl, as before.
+
+_READ_WHOLE = 16 << 20  # a sheet part up to 16 MB is read once and scanned in memory; a larger one streamed first
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})(\d+)"')
+_CELL_TYPE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\bt="([^"]*)"')
+_CELL_TYPES = frozenset((b"n", b"s", b"str", b"b", b"e", b"inlineStr", b"d"))
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\bt="e"[^>]*>')
+_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_VALUE_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+@dataclass(frozen=True)
+class _SheetPart:
+    title: str
+    state: str  # visible | hidden | veryHidden
+    path: str
+
+
+def _workbook_layout(archive: zipfile.ZipFile, names: set[str]) -> list[_SheetPart] | None:
+    """The worksheets of an .xlsx in workbook order, with their parts, from xl/workbook.xml and its
+    relationships (small parts, parsed with defusedxml: no entity expansion, no external entity). Chart
+    sheets are left out, as openpyxl leaves them out of `worksheets`. None when the package does not say
+    plainly where each worksheet is: openpyxl then reads (or refuses) the file as before."""
+    from defusedxml.ElementTree import fromstring
+
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels not in names:
+        return None
+    try:
+        book = fromstring(archive.read("xl/workbook.xml"))
+        links = fromstring(archive.read(rels))
+    except Exception:  # noqa: BLE001 - unreadable or hostile XML: openpyxl's path decides
+        return None
+    if book.tag != f"{{{_MAIN_NS.decode()}}}workbook" or links.tag != f"{{{_RELS_NS.decode()}}}Relationships":
+        return None
+    targets = {}
+    for rel in links:
+        if _local(rel.tag) == "Relationship":
+            targets[rel.get("Id")] = (rel.get("Type") or "", rel.get("Target") or "", rel.get("TargetMode"))
+    if not _workbook_declared(archive, names):
+        return None
+    out = []
+    for el in book.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+        kind, target, mode = targets.get(rid, ("", "", None))
+        if kind.endswith("/chartsheet"):
+            continue
+        if not kind.endswith("/worksheet") or mode == "External" or not target:
+            return None
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        title = el.get("name")
+        if path not in names or not title:
+            return None
+        out.append(_SheetPart(title, el.get("state") or "visible", path))
+    return out
+
+
+_WORKBOOK_TYPES = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+)
+
+
+def _workbook_declared(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """Whether the content types declare xl/workbook.xml as the workbook, as openpyxl requires before it
+    reads anything (it finds the workbook by its declared type)."""
+    from defusedxml.ElementTree import fromstring
+
+    if "[Content_Types].xml" not in names:
+        return False
+    try:
+        types = fromstring(archive.read("[Content_Types].xml"))
+    except Exception:  # noqa: BLE001
+        return False
+    if types.tag != "{http://schemas.openxmlformats.org/package/2006/content-types}Types":
+        return False
+    for el in types:
+        if _local(el.tag) == "Override" and el.get("ContentType") in _WORKBOOK_TYPES:
+            return el.get("PartName") == "/xl/workbook.xml"
+    return any(_local(el.tag) == "Default" and el.get("ContentType") in _WORKBOOK_TYPES for el in types)
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+@dataclass
+class _SheetScan:
+    """What a sheet's XML says beyond its values."""
+
+    rows: int  # the last row and column holding a cell (the box calamine lays out from A1)
+    cols: int
+    declared_cols: int | None  # the dimension's last column, when it declares a range
+    merged: list[tuple[int, int, int, int]]
+    missing: set[tuple[int, int]]
+    external: list[tuple[tuple[int, int], str]]
+    errors: dict[tuple[int, int], str]
+
+
+def _read_xlsx(name: str, content: bytes, archive: zipfile.ZipFile, layout: list[_SheetPart], limits: Limits) -> RawBook | None:
+    """An .xlsx's visible sheets read by calamine, every limit checked on the XML first: the cell budget over
+    every visible sheet (declared dimension, then the cells counted), then each sheet's box of rows and
+    columns. None when the file is left to openpyxl (see `_read_xlsx_openpyxl`)."""
+
+    def too_many(code: str, sheet: str, **params) -> LoaderError:
+        return LoaderError([Problem(code, file=name, sheet=sheet, params=params)])
+
+    visible = [p for p in layout if p.state == "visible"]
+    hidden = [p.title for p in layout if p.state != "visible"]
+    xmls: dict[str, bytes] = {}
+    total = 0
+    for part in visible:
+        small = archive.getinfo(part.path).file_size <= _READ_WHOLE
+        xml = archive.read(part.path) if small else None
+        declared = _declared_in(xml[:4096]) if xml is not None else _declared_cells(archive, part.path)
+        if declared is not None and total + declared > limits.max_cells:
+            raise too_many("too_many_cells", part.title, max_cells=limits.max_cells)
+        total += _count_cells_in(xml) if xml is not None else _count_cells(archive, part.path)
+        if total > limits.max_cells:
+            raise too_many("too_many_cells", part.title, max_cells=limits.max_cells)
+        if xml is not None:
+            xmls[part.path] = xml
+    scans = []
+    for part in visible:
+        xml = xmls.get(part.path) or archive.read(part.path)
+        scan = _scan_sheet(xml)
+        if scan is None:
+            return None
+        if (scan.declared_cols or 0) > limits.max_columns or scan.cols > limits.max_columns:
+            raise too_many("too_many_columns", part.title, max_columns=limits.max_columns)
+        if scan.rows > limits.max_rows:
+            raise too_many("too_many_rows", part.title, max_rows=limits.max_rows)
+        if scan.rows * scan.cols > max(limits.max_cells, 1):
+            return None  # a few cells far apart: calamine would lay out the whole box; openpyxl streams it
+        scans.append(scan)
+    if not all(_well_formed(xmls.get(part.path) or archive.read(part.path), _MAIN_NS) for part in visible) or not all(
+            _well_formed(archive.read(n), ns) for n, ns in _structure_parts(archive, layout)):
+        return None  # damaged XML: calamine reads past much of it, openpyxl refuses it, and openpyxl judges
+    if "xl/theme/theme1.xml" in archive.NameToInfo:
+        archive.read("xl/theme/theme1.xml")  # openpyxl inflates it too: a part that fails its CRC is damage
+    del xmls
+
+    from python_calamine import CalamineWorkbook
+
+    from loaders.calamine_reader import _row
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception:  # noqa: BLE001 - whatever calamine cannot open, openpyxl judges
+        return None
+    sheets, notes = [], []
+    try:
+        for part, scan in zip(visible, scans):
+            try:
+                sheet = wb.get_sheet_by_name(part.title)
+                end = sheet.end
+                if end is not None and (end[0] >= scan.rows or end[1] >= scan.cols):
+                    return None  # cells where the scan saw none: trust neither, read with openpyxl
+                rows = [_row(r) for r in sheet.to_python(skip_empty_area=False)]
+            except Exception:  # noqa: BLE001
+                return None
+            if scan.errors:
+                rows = _with_errors(rows, scan.errors)
+            while rows and not rows[-1]:
+                rows.pop()
+            sheets.append(RawSheet(part.title, rows, scan.merged, scan.missing))
+            for (row, col), formula in scan.external:
+                notes.append(Problem("external_link", file=name, sheet=part.title, row=row, column=col,
+                                     params={"formula": formula[:120]}))
+    finally:
+        wb.close()
+    return RawBook(name, "xlsx", sheets, hidden, notes)
+
+
+# The parts openpyxl parses when it opens a workbook (besides the workbook and its relationships, parsed
+# above): a package damaged in any of them was refused as damaged, and still is.
+_MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS_NS = b"http://schemas.openxmlformats.org/package/2006/relationships"
+_STRUCTURE = {"xl/sharedStrings.xml": _MAIN_NS, "xl/styles.xml": _MAIN_NS,
+              "docProps/core.xml": b"http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+              "docProps/custom.xml": b"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"}
+
+
+def _structure_parts(archive: zipfile.ZipFile, layout: list[_SheetPart]) -> list[tuple[str, bytes]]:
+    names = set(archive.namelist())
+    rels = {posixpath.join(posixpath.dirname(p.path), "_rels", posixpath.basename(p.path) + ".rels"): _RELS_NS for p in layout}
+    return [(n, ns) for n, ns in {**_STRUCTURE, **rels}.items() if n in names]
+
+
+def _well_formed(xml: bytes, namespace: bytes) -> bool:
+    """Whether a part is well-formed XML declaring no entity, in the namespace its kind of part has
+    (expat, no tree built: about 5 ms per MB). calamine's parser is lenient, and reads past names openpyxl
+    does not know; this keeps the line between a readable and a damaged file where openpyxl drew it."""
+    from xml.parsers import expat
+
+    if b'"' + namespace + b'"' not in xml[:4096]:
+        return False
+
+    parser = expat.ParserCreate()
+
+    def refuse(*_args):
+        raise ValueError("entity declared")
+
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(xml, True)
+    except (expat.ExpatError, ValueError):
+        return False
+    return True
+
+
+def _scan_sheet(xml: bytes) -> _SheetScan | None:
+    """The box, merged ranges, formulas without a cached value, external links and error values of a
+    sheet's XML. None when a row or a cell does not state its reference (allowed, rare: calamine would
+    place it by counting, which the box could not bound)."""
+    refs = _CELL_REF.findall(xml)
+    if len(refs) != _count_cells_in(xml):
+        return None
+    if b' t="' in xml and not _CELL_TYPES.issuperset(_CELL_TYPE.findall(xml)):
+        return None  # a cell type the format does not define: openpyxl's reading of it stands
+    row_refs = _ROW_REF.findall(xml)
+    if len(row_refs) != len(_ROW_TAG.findall(xml)):
+        return None
+    rows = max((int(r) for r in row_refs), default=0)
+    cols = 0
+    if refs:
+        rows = max(rows, max(int(r) for _, r in refs))
+        cols = _column(max({c for c, _ in refs}, key=lambda c: (len(c), c)))
+    m = _DIMENSION.search(xml, 0, 4096)
+    declared_cols = _column(m.group(3)) if m and m.group(3) else None
+    merged = []
+    if b"mergeCell" in xml:
+        for m in _MERGE.finditer(xml):
+            (r1, c1), (r2, c2) = _coordinate(m.group(1)), _coordinate(m.group(2) or m.group(1))
+            merged.append((r1, c1, r2, c2))
+    has_formula = _HAS_FORMULA.search(xml) is not None
+    missing = _formulas_without_value(xml) if has_formula else set()
+    external = _external_formulas(xml) if has_formula else []
+    errors = _error_values(xml) if b't="e"' in xml else {}
+    return _SheetScan(rows, cols, declared_cols, merged, missing, external, errors)
+
+
+def _error_values(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells holding an error value (#DIV/0!, #REF!, #N/A): openpyxl gives their text, calamine an empty
+    cell, which would read as a blank. Their text is put back, and a figure cell showing one is then
+    "not a number", as before."""
+    out = {}
+    for m in _ERROR_CELL.finditer(xml):
+        ref = _REF_ATTR.search(m.group(0))
+        end = _CELL_END.search(xml, m.end())
+        value = _VALUE_TEXT.search(xml, m.end(), end.start() if end else len(xml))
+        if ref and value:
+            out[(int(ref.group(2)), _column(ref.group(1)))] = value.group(1).decode("utf-8", "replace")
+    return out
+
+
+def _with_errors(rows: list[tuple], errors: dict[tuple[int, int], str]) -> list[tuple]:
+    rows = list(rows)
+    for (r, c), text in errors.items():
+        while len(rows) < r:
+            rows.append(())
+        cells = list(rows[r - 1])
+        cells.extend([None] * (c - len(cells)))
+        cells[c - 1] = text
+        rows[r - 1] = tuple(cells)
+    return rows
+
+
+_COORDINATE = re.compile(rb"([A-Z]{1,3})(\d+)")
+
+
+def _coordinate(ref: bytes) -> tuple[int, int]:
+    m = _COORDINATE.fullmatch(ref)
+    return int(m.group(2)), _column(m.group(1))
+
+
+def _column(letters: bytes) -> int:
+    """The 1-based column of its letters (b"A" 1, b"Z" 26, b"AA" 27)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _declared_in(head: bytes) -> int | None:
+    m = _DIMENSION.search(head)
+    if not m or not m.group(3):
+        return None
+    rows = int(m.group(4)) - int(m.group(2)) + 1
+    cols = _column(m.group(3)) - _column(m.group(1)) + 1
+    return max(rows, 0) * max(cols, 0)
+
+
+def _count_cells_in(xml: bytes) -> int:
+    """`_count_cells` for a part already in memory."""
+    if b":c" in xml:
+        return len(_CELL_TAG.findall(xml))
+    return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
 
 
 def _read_ods(name: str, content: bytes, archive: zipfile.ZipFile, names: set[str], limits: Limits, refuse) -> RawBook:
@@ -216,16 +547,8 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z
 
 
 def _declared_cells(archive: zipfile.ZipFile, path: str) -> int | None:
-    from openpyxl.utils.cell import column_index_from_string
-
     with archive.open(path) as fh:
-        head = fh.read(4096)
-    m = _DIMENSION.search(head)
-    if not m or not m.group(3):
-        return None
-    rows = int(m.group(4)) - int(m.group(2)) + 1
-    cols = column_index_from_string(m.group(3).decode()) - column_index_from_string(m.group(1).decode()) + 1
-    return max(rows, 0) * max(cols, 0)
+        return _declared_in(fh.read(4096))
 
 
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
@@ -333,8 +656,6 @@ def _read_worksheet(name: str, ws, archive: zipfile.ZipFile, limits: Limits, not
 def _external_formulas(xml: bytes) -> list[tuple[tuple[int, int], str]]:
     """The cells whose formula refers to another workbook, with the formula (its value is whatever that
     workbook held when this one was last saved, on someone else's machine)."""
-    from openpyxl.utils.cell import column_index_from_string
-
     out = []
     for f in _FORMULA_TEXT.finditer(xml):
         if not _EXTERNAL_REF.search(f.group(1)):
@@ -344,7 +665,7 @@ def _external_formulas(xml: bytes) -> list[tuple[tuple[int, int], str]]:
             continue
         cell = starts[-1]
         formula = f.group(1).decode("utf-8", "replace").replace("&amp;", "&").replace("&quot;", '"').replace("&apos;", "'")
-        out.append(((int(cell.group(2)), column_index_from_string(cell.group(1).decode())), formula))
+        out.append(((int(cell.group(2)), _column(cell.group(1))), formula))
     return out
 
 
@@ -357,8 +678,6 @@ def _formulas_without_value(xml: bytes) -> set[tuple[int, int]]:
     """Cells with a formula and no cached value: a workbook written by a program and never opened in
     Excel. data_only reading shows them as empty, which would silently lose the figure. Only the cells
     around each formula are looked at (a sheet has far fewer formulas than cells)."""
-    from openpyxl.utils.cell import column_index_from_string
-
     out = set()
     for f in _HAS_FORMULA.finditer(xml):
         window_start = max(0, f.start() - 400)
@@ -369,7 +688,7 @@ def _formulas_without_value(xml: bytes) -> set[tuple[int, int]]:
         end = _CELL_END.search(xml, f.end())
         inner = xml[cell.end(): end.start() if end else len(xml)]
         if not _VALUE.search(inner) and b"inlineStr" not in xml[cell.start(): cell.end() + 40]:
-            out.add((int(cell.group(2)), column_index_from_string(cell.group(1).decode())))
+            out.add((int(cell.group(2)), _column(cell.group(1))))
     return out
 
 
