@@ -14,6 +14,11 @@ catches up with the submissions stamped above the values version it holds, then 
 afresh). Then the province's overview on each process: its card for the online-dossier rate must show the
 corrected figure (it moves by about a point each round). Timed from navigation to the run finished with
 every plotly chart drawn. Goal: at most 1.5 × warm, and the submission visible on both.
+
+Then `--fresh` times (default 2) a freshly started third process, in two ways: as soon as it answers, and
+once its background warm-up (ui/warmup.py) has reported; the signed-in tab (the session cookie holds for
+every process of the deployment) opens the same country overview on it, timed the same way, and the
+process's peak resident memory (VmHWM) is read after that page. Goal: at most 5 s and 600 MB.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--on", default="national-pg")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--fresh", type=int, default=2, help="freshly started processes to time (0: none)")
     args = parser.parse_args()
     url = database(args.on)
     secret = national_account(url)
@@ -76,6 +82,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="p06_fresh_"))
     procs, tabs = [], []
+    fresh_times, fresh_warmed, fresh_mb = [], [], []
     stamp = int(time.time())
     try:
         for name in ("a", "b"):
@@ -134,6 +141,21 @@ def main() -> None:
                 after = shown(province_page)
                 shown_ok += all(b != a for b, a in zip(before, after)) and after[0] == after[1]
                 print(f"  round {r + 1}: {before} -> {after}", flush=True)
+            for n in range(2 * args.fresh):
+                warmed = n % 2 == 1  # alternately: the page as soon as the server answers, or once warmed up
+                log = tmp / f"fresh{n}.log"
+                proc, base = _serve(ROOT / "app.py", url, log)
+                procs.append((proc, base))
+                if warmed:
+                    warm_for = _wait_for(log, "p06 warm-up:")
+                took = visit(tabs[0][0], base + country)
+                (fresh_warmed if warmed else fresh_times).append(took)
+                fresh_mb.append(_peak_mb(proc.pid))
+                print(f"  fresh process {n + 1}{f' (after its warm-up, {warm_for:.1f} s)' if warmed else ''}: "
+                      f"{took:.2f} s, peak {fresh_mb[-1]:,.0f} MB", flush=True)
+                proc.terminate()
+                proc.wait(10)
+                procs.pop()
             browser.close()
     finally:
         for proc, _ in procs:
@@ -141,6 +163,9 @@ def main() -> None:
             proc.wait(10)
         engine.dispose()
     warm = statistics.median(times["warm, process A"] + times["warm, process B"])
+    if fresh_times:
+        times["first page of a fresh process, as soon as it answers"] = fresh_times
+        times["first page of a fresh process, after its warm-up"] = fresh_warmed
     rows = [{"page": name, "median": f"{statistics.median(t) * 1000:,.0f} ms",
              "range": f"{min(t) * 1000:,.0f}–{max(t) * 1000:,.0f} ms", "× warm": f"{statistics.median(t) / warm:.2f}"}
             for name, t in times.items()]
@@ -148,6 +173,27 @@ def main() -> None:
           f"the page: {country}")
     print_table(rows, ["page", "median", "range", "× warm"])
     print(f"the corrected figure shown by both processes after the submission: {shown_ok} of {args.rounds} rounds")
+    if fresh_mb:
+        print(f"peak resident memory of a freshly started process after its first page: "
+              f"{', '.join(f'{mb:,.0f} MB' for mb in fresh_mb)} (goal: 5 s and 600 MB)")
+
+
+def _wait_for(log: Path, line: str, timeout: float = 600) -> float:
+    """Seconds until `line` appears in the server's log (the warm-up's report)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if line in log.read_text(errors="replace"):
+            return time.perf_counter() - started
+        time.sleep(0.2)
+    raise RuntimeError(f"no {line!r} in {log} after {timeout:.0f} s")
+
+
+def _peak_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ to the root (ui/signin_cookie.py): Streamlit's app is wrapped in that middleware
 
 The tables' own export (CSV download, copy) is switched off here too (ALWAYS), so that no configuration
 can bring it back.
+
+Once the server runs, a background thread warms the process up (ui/warmup.py: imports, the figures and
+their cube), so that its first visitor does not wait for them.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
+    from ui.warmup import start_when_serving
+
     PagesManager.uses_pages_directory = False
     _wrap_app()
+    start_when_serving()
     sys.argv = ["streamlit", "run", str(APP), *ALWAYS, *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
 
