@@ -49,7 +49,8 @@ def _bulk_frame(engine: Engine, stmt, columns: list[str], dtypes: dict[str, str]
     return pd.DataFrame.from_records(rows, columns=columns).astype(dtypes)
 
 
-_ARROW_TYPES = {"str": "string", "int64": "int64"}
+_ARROW_TYPES = {"str": lambda pa: pa.string(), "int64": lambda pa: pa.int64(),
+                "category": lambda pa: pa.dictionary(pa.int32(), pa.string())}
 
 
 def _arrow_csv(buffer: io.BytesIO, columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def _arrow_csv(buffer: io.BytesIO, columns: list[str], dtypes: dict[str, str]) -
     table = csv.read_csv(pa.py_buffer(view),
                          read_options=csv.ReadOptions(column_names=columns, block_size=max(1 << 20, view.nbytes + 1)),
                          convert_options=csv.ConvertOptions(
-                             column_types={c: getattr(pa, _ARROW_TYPES[t])() for c, t in dtypes.items()},
+                             column_types={c: _ARROW_TYPES[t](pa) for c, t in dtypes.items()},
                              strings_can_be_null=False, quoted_strings_can_be_null=False))
     del view
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
@@ -151,7 +152,10 @@ def load_values(
     return _bulk_frame(engine, stmt, list(_VALUE_TYPES), _VALUE_TYPES)
 
 
-_VALUE_TYPES = {"unit_code": "str", "period": "str", "element_code": "str", "value": "int64", "submission_id": "int64"}
+# The code columns are categorical: 3,355 units, 60 months and 19 elements over 2.9 M rows nationally take
+# 4 bytes a cell instead of a string each (the frame: 58 MB instead of 207 MB).
+_VALUE_TYPES = {"unit_code": "category", "period": "category", "element_code": "category", "value": "int64",
+                "submission_id": "int64"}
 _SCOPE_COLUMNS = ["unit_code", "period", "submission_id", "form_code", "received_at", "submitted_by"]
 
 
@@ -356,7 +360,14 @@ def patch_figures(values: pd.DataFrame, scope: pd.DataFrame, changed_values: pd.
         new[found[hit]] = False
         values = patched
         if new.any():  # cells not held yet (a first return for a month): appended
-            values = pd.concat([patched, changed[new].astype(patched.dtypes.to_dict())], ignore_index=True)
+            added = changed[new]
+            for c in key:  # a code not held yet (a new month, a new unit) becomes a category first
+                if isinstance(patched[c].dtype, pd.CategoricalDtype):
+                    missing = pd.Index(added[c].astype(str).unique()).difference(patched[c].cat.categories)
+                    if len(missing):
+                        patched[c] = patched[c].cat.add_categories(missing)
+                    added = added.assign(**{c: pd.Categorical(added[c].astype(str), categories=patched[c].cat.categories)})
+            values = pd.concat([patched, added.astype(patched.dtypes.to_dict())], ignore_index=True)
     if len(changed_scope):
         fresh = changed_scope[~changed_scope["submission_id"].isin(scope["submission_id"])]
         scope = pd.concat([scope, fresh], ignore_index=True) if len(fresh) else scope
