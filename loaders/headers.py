@@ -56,6 +56,12 @@ class HeaderMatcher:
                 self.by_name.setdefault(fold(name), set()).add(e.code)
         self.mapping = {header_key(k): v for k, v in (mapping or {}).items() if header_key(k)}
         self._memo: dict[tuple[str, ...], HeaderMatch] = {}
+        # What a text folds to, whether it is filler, which elements a wording names: the same texts come
+        # back in every file of a batch (a compiled workbook's headers under a group header that holds the
+        # file's own deadline date make new combinations, not new texts). None depends on the mapping.
+        self._folded: dict[str, str] = {}
+        self._filler: dict[str, bool] = {}
+        self._worded_of: dict[str, frozenset[str]] = {}
 
     def with_mapping(self, extra: dict[str, str]) -> "HeaderMatcher":
         """A matcher that also knows `extra` (mappings given here win over `extra`)."""
@@ -63,7 +69,17 @@ class HeaderMatcher:
         out.registry, out.vocab, out.codes, out.by_name = self.registry, self.vocab, self.codes, self.by_name
         out.mapping = {**{header_key(k): v for k, v in extra.items()}, **self.mapping}
         out._memo = {}
+        out._folded, out._filler, out._worded_of = self._folded, self._filler, self._worded_of
         return out
+
+    def folded(self, text: str) -> str:
+        """`domain.text.fold(text)`, remembered for the batch (unit names and headers repeat in every file)."""
+        out = self._folded.get(text)
+        if out is None:
+            out = self._folded[text] = fold(text)
+        return out
+
+    _fold = folded
 
     def match(self, parts: list[str]) -> HeaderMatch:
         """`parts`: the texts of one column's header cells, top to bottom (group header first)."""
@@ -80,7 +96,7 @@ class HeaderMatcher:
         wording_parts = [p for p in parts if not self._is_filler(p)] or parts[-1:]
         combined = " ".join(wording_parts)
 
-        for key in [header_key(combined), *(header_key(p) for p in reversed(parts))]:
+        for key in [self._fold(combined), *(self._fold(p) for p in reversed(parts))]:
             target = self.mapping.get(key)
             if target == IGNORE:
                 return HeaderMatch("ignore", how="mapping")
@@ -92,17 +108,17 @@ class HeaderMatcher:
             low = p.lower()
             if low in self.codes:
                 exact.add(low)
-            exact |= self.by_name.get(fold(p), set())
-        exact |= self.by_name.get(fold(combined), set())
+            exact |= self.by_name.get(self._fold(p), set())
+        exact |= self.by_name.get(self._fold(combined), set())
         if len(exact) == 1:
             return HeaderMatch("element", exact.pop(), how="code_or_name")
         if len(exact) > 1:
             return HeaderMatch("ambiguous", candidates=tuple(sorted(exact)))
 
-        if any(self.vocab.is_rate(fold(p), p) for p in wording_parts):
+        if any(self.vocab.is_rate(self._fold(p), p) for p in wording_parts):
             return HeaderMatch("ignore", "rate")
         for p in reversed(parts):
-            role = self.vocab.role_of(fold(p))
+            role = self.vocab.role_of(self._fold(p))
             if role == "ignore":
                 return HeaderMatch("ignore", "note")
             if role and (p is parts[-1] or not self._worded(wording_parts[-1:])):
@@ -123,8 +139,14 @@ class HeaderMatcher:
         return HeaderMatch("unrecognised")
 
     def _worded(self, parts: list[str]) -> set[str]:
-        return set(self.vocab.elements_worded(fold(" ".join(parts))))
+        text = " ".join(parts)
+        found = self._worded_of.get(text)
+        if found is None:
+            found = self._worded_of[text] = frozenset(self.vocab.elements_worded(self._fold(text)))
+        return set(found)
 
     def _is_filler(self, text: str) -> bool:
-        folded = fold(text)
-        return self.vocab.role_of(folded) == "value" or bool(periods_in_text(text))
+        found = self._filler.get(text)
+        if found is None:
+            found = self._filler[text] = self.vocab.role_of(self._fold(text)) == "value" or bool(periods_in_text(text))
+        return found

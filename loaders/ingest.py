@@ -356,10 +356,20 @@ def _write(engine: Engine, accepted: list[FileOutcome], checks: Callable | None,
         groups = list(by_month.values())
     else:
         groups = [[o] for o in accepted]
+    if len(groups) == 1:
+        _write_groups(engine, groups, checks)
+        return
+    # Many transactions (a file each, or a month each): one connection for all of them, not a checkout and
+    # a ping per file (each transaction still begins, commits or rolls back on its own).
+    with engine.connect() as conn:
+        _write_groups(conn, groups, checks)
+
+
+def _write_groups(bind, groups: list[list[FileOutcome]], checks: Callable | None) -> None:
     for group in groups:
         months = sorted({p for o in group for p in o.periods})
         try:
-            results = record_submissions(engine, [o.submission for o in group],
+            results = record_submissions(bind, [o.submission for o in group],
                                          checks=_in_transaction(group[0].name, months, checks))
         except LoaderError as exc:
             for o in group:

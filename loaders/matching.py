@@ -73,6 +73,7 @@ class UnitIndex:
     def __init__(self, units: pd.DataFrame):
         self.frame = units
         self._memo: dict[tuple, tuple[frozenset[str], str | None]] = {}
+        self._resolved: dict[tuple, Resolution] = {}  # (type, text, month) -> resolution: files of a batch repeat them
         self.units: dict[str, UnitInfo] = {}
         for r in units.itertuples(index=False):
             self.units[r.code] = UnitInfo(
@@ -169,6 +170,18 @@ class UnitIndex:
         return set(self._by_abbreviation.get("".join(words), set()))
 
     def resolve(self, text, period: str | None = None) -> Resolution:
+        try:
+            key = (type(text), text, period)
+            return self._resolved[key]
+        except KeyError:
+            if len(self._resolved) > 50_000:
+                self._resolved.clear()
+            out = self._resolved[key] = self._resolve(text, period)
+            return out
+        except TypeError:  # an unhashable value
+            return self._resolve(text, period)
+
+    def _resolve(self, text, period: str | None) -> Resolution:
         found, _level = self.candidates(text)
         if not found:
             return Resolution("unknown")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.text import fold
 from loaders.headers import HeaderMatcher, header_key
 from loaders.layout import Column, Table, find_table, is_group_label
 from loaders.matching import UnitIndex
@@ -222,7 +221,7 @@ def _wide(out: ParsedFile, table: Table, matcher: HeaderMatcher, units: UnitInde
         has_values = any(not rd.blank for _, _, rd in cells.values())
         label = name_text or code_text
         stt_text = _cell_text(sheet.value(r, stt[0].index)) if stt else None
-        kind = matcher.vocab.total_kind(fold(label)) if label else None
+        kind = matcher.vocab.total_kind(matcher.folded(label)) if label else None
         if kind and not units.candidates(label)[0]:
             totals.append((r, cells, tuple(table_refs[group_start:]) if kind == "subtotal" else None))
             if kind == "subtotal":

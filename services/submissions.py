@@ -175,24 +175,33 @@ def _lateness(outcome, deadline_day: int, today: dt.date) -> list:
 def _store(engine: Engine, actor: Actor, report, *, save_mapping: dict | None, now: dt.datetime):
     """Store a checked report's accepted files (every lock re-read inside each writing transaction) and
     audit every file's outcome."""
-    from loaders.ingest import ACCEPTED, REJECTED, store_checked
+    from loaders.ingest import ACCEPTED, store_checked
 
     months = sorted({p for o in report.files if o.status == ACCEPTED for p in o.periods})
     store_checked(engine, report, checks=lock_check(engine, months, now), save_mapping=save_mapping,
                   saved_by=actor.username)
-    _audit_refusals(engine, actor, report.files, now, dry_run=False)
+    # Every file's event in one transaction (the same rows, in the same order): not a connection, a
+    # transaction and, on PostgreSQL, a wait for the disk per file of a large upload.
+    with engine.begin() as conn:
+        _audit_outcomes(conn, actor, report, now)
+    return report
+
+
+def _audit_outcomes(conn, actor: Actor, report, now: dt.datetime) -> None:
+    from loaders.ingest import REJECTED
+
+    _audit_refusals(conn, actor, report.files, now, dry_run=False)
     for outcome in report.files:
         if outcome.stored or outcome.duplicate_of is not None:
-            audit.record(engine, actor, "revise" if outcome.changed else "submit", outcome.name[:300], "ok", {
+            audit.record(conn, actor, "revise" if outcome.changed else "submit", outcome.name[:300], "ok", {
                 "form": outcome.form, "sha256": outcome.sha256, "units": outcome.units, "periods": outcome.periods,
                 "submission_id": outcome.submission_id, "duplicate_of": outcome.duplicate_of, "added": outcome.added,
                 "changed": outcome.changed, "unchanged": outcome.unchanged, "warnings": len(outcome.warnings),
             }, now=now)
         elif outcome.status == REJECTED and not _refusal_reason(outcome):
-            audit.record(engine, actor, "submit", outcome.name[:300], "failed", {
+            audit.record(conn, actor, "submit", outcome.name[:300], "failed", {
                 "sha256": outcome.sha256, "errors": sorted({p.code for p in outcome.errors}),
             }, now=now)
-    return report
 
 
 def _names(outcomes) -> str:
@@ -217,12 +226,13 @@ def _refusal_reason(outcome) -> str | None:
     return None
 
 
-def _audit_refusals(engine: Engine, actor: Actor, outcomes, now: dt.datetime, dry_run: bool) -> None:
+def _audit_refusals(bind, actor: Actor, outcomes, now: dt.datetime, dry_run: bool) -> None:
+    """`bind`: the engine (a transaction per event) or a connection inside the caller's transaction."""
     for outcome in outcomes:
         reason = _refusal_reason(outcome)
         if reason is None:
             continue
         units = sorted({p.unit for p in outcome.errors if p.code == "unit_not_allowed" and p.unit}) or outcome.units
-        audit.record(engine, actor, "submit", outcome.name[:300], "refused", {
+        audit.record(bind, actor, "submit", outcome.name[:300], "refused", {
             "reason": reason, "units": units, "periods": outcome.periods, "sha256": outcome.sha256, "dry_run": dry_run,
         }, now=now)

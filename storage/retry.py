@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -40,11 +40,13 @@ def retryable(exc: DBAPIError, *, unique_violation: bool = False) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(orig).lower()
 
 
-def in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 5, delay: float = 0.02,
+def in_transaction(engine: Engine | Connection, work: Callable[[Session], T], *, attempts: int = 5, delay: float = 0.02,
                    max_delay: float = 2.0, unique_violation: bool = False) -> T:
     """`work(session)` inside one transaction, run again (up to `attempts` times, waiting `delay`, doubled
     each time up to `max_delay`) when the database asks. A refusal that outlasts every attempt raises
-    RetriesExhausted; any other error is raised as it is."""
+    RetriesExhausted; any other error is raised as it is. `engine` may be a Connection outside any
+    transaction (a batch of per-file transactions on one connection): each attempt begins and commits or
+    rolls back its own transaction on it."""
     for attempt in range(attempts):
         try:
             with session_factory(engine).begin() as session:

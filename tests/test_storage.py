@@ -201,3 +201,112 @@ def test_bulk_path_is_all_or_nothing(engine):
             _sub("bad.csv", b"bad", [("NOPE", "2024-05", "dossiers_received", 1)]),  # unknown unit: FK
         ])
     assert frames.load_values(engine).empty and frames.submissions(engine).empty
+
+
+def _many(engine, month: str, n_units: int = 40) -> list[tuple[str, str, str]]:
+    """(unit, month, element) keys of a compiled-size return: enough rows for the bulk write (COPY on
+    PostgreSQL, one executemany on SQLite)."""
+    units = frames.load_units(engine)
+    first = dt.date.fromisoformat(f"{month}-01")
+    valid = units[(units["valid_from"].isna() | (units["valid_from"] <= first))
+                  & (units["valid_to"].isna() | (units["valid_to"] >= first))]["code"].tolist()[:n_units]
+    elements = [e.code for e in frames.load_registry(engine).elements][:5]
+    return [(u, month, e) for u in valid for e in elements]
+
+
+def test_a_large_resubmission_keeps_every_replaced_value(engine):
+    from storage.submissions import COPY_MIN_ROWS
+
+    keys = _many(engine, "2025-08")
+    assert len(keys) >= 3 * COPY_MIN_ROWS
+    first = record_submission(engine, _sub("tong_hop_08.xlsx", b"first", [(*k, 10 + i) for i, k in enumerate(keys)]))
+    assert (first.added, first.changed) == (len(keys), 0)
+    later = dt.datetime(2025, 9, 12, 3, 0, tzinfo=UTC)
+    # Every other value changed, one unit's values left out (kept as they were), the rest given again unchanged.
+    left_out = keys[0][0]
+    second_values = [(*k, 10 + i + (i % 2)) for i, k in enumerate(keys) if k[0] != left_out]
+    second = record_submission(engine, _sub("tong_hop_08_sua.xlsx", b"second", second_values, by="so.tc", at=later))
+    changed = sum(1 for i, k in enumerate(keys) if k[0] != left_out and i % 2)
+    assert (second.added, second.changed, second.unchanged) == (0, changed, len(second_values) - changed)
+
+    values = frames.load_values(engine, periods=["2025-08"])
+    held = {(r.unit_code, r.element_code): (r.value, r.submission_id) for r in values.itertuples()}
+    for i, (u, _, e) in enumerate(keys):
+        if u == left_out:
+            assert held[(u, e)] == (10 + i, first.submission_id)
+        else:
+            assert held[(u, e)] == (10 + i + (i % 2), second.submission_id)
+    from sqlalchemy import select
+
+    from storage.models import Submission, SubmissionScope, ValueRevision
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(ValueRevision.unit_code, ValueRevision.element_code, ValueRevision.old_value,
+                                   ValueRevision.new_value, ValueRevision.old_submission_id,
+                                   ValueRevision.new_submission_id, ValueRevision.replaced_by,
+                                   ValueRevision.replaced_at)).all()
+        scope = conn.execute(select(SubmissionScope.unit_code).where(
+            SubmissionScope.submission_id == second.submission_id)).scalars().all()
+        seqs = dict(conn.execute(select(Submission.id, Submission.values_seq)).all())
+    # A revision for every value given again, changed or not, as when written one row at a time.
+    assert len(rows) == len(second_values)
+    by_key = {(r.unit_code, r.element_code): r for r in rows}
+    for i, (u, _, e) in enumerate(keys):
+        if u == left_out:
+            assert (u, e) not in by_key
+            continue
+        r = by_key[(u, e)]
+        assert (r.old_value, r.new_value) == (10 + i, 10 + i + (i % 2))
+        assert (r.old_submission_id, r.new_submission_id, r.replaced_by) == (first.submission_id, second.submission_id, "so.tc")
+        assert r.replaced_at == later
+    assert sorted(scope) == sorted({u for u, _, _ in keys} - {left_out})
+    assert seqs[second.submission_id] > seqs[first.submission_id]
+
+
+def test_a_large_file_naming_an_unknown_unit_stores_nothing(engine):
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.submissions import COPY_MIN_ROWS
+
+    keys = _many(engine, "2025-08", n_units=COPY_MIN_ROWS + 6)  # its scope rows too go in by the bulk write
+    assert len({u for u, _, _ in keys}) == COPY_MIN_ROWS + 6
+    values = [(*k, 1) for k in keys] + [("NOPE", "2025-08", keys[0][2], 1)]
+    with pytest.raises(IntegrityError):
+        record_submission(engine, _sub("bad.xlsx", b"bad", values))
+    assert frames.load_values(engine).empty and frames.submissions(engine).empty
+
+
+def test_a_large_duplicate_row_is_an_integrity_error_the_retry_loop_knows(engine):
+    """A concurrent writer that inserted the same value first: the bulk write raises the same wrapped
+    error as an INSERT statement, so storage.retry runs the transaction again."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.retry import retryable
+    from storage.submissions import _VAL, _VALUE_COLUMNS, _insert_rows
+
+    keys = _many(engine, "2025-08")
+    first = record_submission(engine, _sub("a.xlsx", b"a", [(*k, 1) for k in keys]))
+    with engine.connect() as conn, pytest.raises(IntegrityError) as caught:
+        _insert_rows(conn, _VAL, _VALUE_COLUMNS, [(*k, 2, first.submission_id) for k in keys])
+    assert retryable(caught.value, unique_violation=True)
+
+
+def test_files_in_their_own_transactions_on_one_connection(engine):
+    """A batch of per-file transactions on one connection: a refused file changes nothing, the files
+    around it are stored, each as if alone."""
+    from storage.submissions import record_submissions
+
+    def refuse(session):
+        raise PermissionError("month locked")
+
+    with engine.connect() as conn:
+        a = record_submission(conn, _sub("a.csv", b"a", [("412", "2024-05", "dossiers_received", 1)]))
+        with pytest.raises(PermissionError):
+            record_submission(conn, _sub("b.csv", b"b", [("414", "2024-05", "dossiers_received", 2)]), checks=refuse)
+        c = record_submissions(conn, [_sub("c.csv", b"c", [("412", "2024-05", "dossiers_received", 3)], by="c")])[0]
+        assert not conn.in_transaction()
+    assert (c.changed, c.submission_id > a.submission_id) == (1, True)
+    values = frames.load_values(engine)
+    assert values[["unit_code", "value"]].values.tolist() == [["412", 3]]
+    assert frames.value_revisions(engine, "412")[["old_value", "new_value"]].values.tolist() == [[1, 3]]
+    assert sorted(frames.submissions(engine)["filename"]) == ["a.csv", "c.csv"]
