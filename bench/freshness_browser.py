@@ -48,7 +48,9 @@ def database(on: str) -> str:
             sys.exit("no bench/out/national.db: run `python bench/national.py --backend sqlite` first")
         return sqlite_url()
     if on == "sample":
-        return sample_database()
+        # A database of its own: the submissions and the account stored here end the sample mode, in which
+        # the other benchmarks sign in with the demo accounts.
+        return sample_database("bench_fresh_sample")
     return on
 
 

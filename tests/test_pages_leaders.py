@@ -380,7 +380,9 @@ def test_map_draws_district_areas_as_approximate_shapes_without_any_base_map(mon
     assert vinh["rank_text"] == i18n.t("charts.rank_of", "vi", rank=int(row["rank"]), peers=int(row["peers"]))
     assert vinh["kind_text"] == i18n.t("map.tooltip_approximate", "vi")
     labels = {lb["text"] for lb in layers["labels"]["data"]}  # those that fit without overlapping
-    assert "Vinh" in labels and len(k) // 2 <= len(labels) <= len(k) and layers["province"]["data"]
+    assert "Vinh" in labels and len(k) // 2 <= len(labels) <= len(k)
+    # The province's outline is drawn; its grey underlay is not, the approximate shapes tiling it exactly.
+    assert [o for o in layers["outlines"]["data"] if o["kind"] == "province"] and "province" not in layers
     assert deck["views"][0]["@@type"] == "MapView"
     assert any(i18n.t("map.approximate_badge", "vi") in m.value for m in at.markdown)
     assert any(i18n.t("map.source_approximate", "vi", count=len(k)) in c.value for c in at.caption)
@@ -391,7 +393,7 @@ def test_map_draws_one_shape_per_commune_with_the_former_districts_over_them(mon
     at.button_group(key="map_level").set_value("commune").run()
     layers = _layers(at)
     assert len({p["unit_code"] for p in layers["units"]["data"]}) == 130
-    assert len(layers["former_districts"]["data"]) >= 20
+    assert len([o for o in layers["outlines"]["data"] if o["kind"] == "former_district"]) >= 20
     again = open_page(monkeypatch, sample_url, PAGES["map"], {"period": "2026-10", "level": "commune"})
     assert _layers(again)["units"]["data"] == layers["units"]["data"]
 

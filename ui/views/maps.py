@@ -37,6 +37,7 @@ from ui.theme import status_style, status_text
 from ui.views import common
 
 MAP_LEVELS = ("former_district", "commune")
+OUTLINES_LAYER = "outlines"
 NATIONAL_LEVEL = "province"  # the 34 provinces, in a deployment that holds several
 COLOUR_BY = ("status", "value")
 HEIGHT = 560
@@ -219,7 +220,10 @@ def deck(m: MapData, level: str) -> pdk.Deck:
     the theme's base map" and fetches Carto's positron style from the internet (the browser test saw
     it); the placeholder is dropped and no base map is drawn."""
     layers = []
-    if m.province:
+    # The grey province underneath shows only where no shape covers it: the provinces not held on the
+    # national map, units placed as circles, imported boundaries that leave gaps. Approximate shapes tile the
+    # province exactly, so it is left out there (under software WebGL every layer costs 0.2 s and more).
+    if m.province and (level == NATIONAL_LEVEL or m.circles or m.imported):
         layers.append(pdk.Layer("PolygonLayer", m.province, id="province", get_polygon="polygon", filled=True,
                                 get_fill_color=[236, 236, 236, 255], stroked=False, pickable=False))
     if m.polygons:
@@ -227,12 +231,12 @@ def deck(m: MapData, level: str) -> pdk.Deck:
                                 filled=True, stroked=True, get_line_color=[255, 255, 255, 255],
                                 line_width_min_pixels=0.6 if level == "commune" else 1, pickable=True, auto_highlight=True,
                                 highlight_color=[0, 0, 0, 60]))
-    if m.context:
-        layers.append(pdk.Layer("PathLayer", m.context, id="former_districts", get_path="polygon", get_color=[60, 60, 60, 200],
-                                width_min_pixels=1.4, pickable=False))
-    if m.province:
-        layers.append(pdk.Layer("PathLayer", m.province, id="province_line", get_path="polygon", get_color=[40, 40, 40, 255],
-                                width_min_pixels=1.6, pickable=False))
+    # The former districts' lines over the communes and the province's outline: one layer, each line its colour.
+    outlines = ([{**c, "color": [60, 60, 60, 200], "width": 1.4, "kind": "former_district"} for c in m.context]
+                + [{**p, "color": [40, 40, 40, 255], "width": 1.6, "kind": "province"} for p in m.province])
+    if outlines:
+        layers.append(pdk.Layer("PathLayer", outlines, id=OUTLINES_LAYER, get_path="polygon", get_color="color",
+                                get_width="width", width_units=pdk.types.String("pixels"), pickable=False))
     if m.circles:
         layers.append(pdk.Layer("ScatterplotLayer", m.circles, id="placed", get_position="[lon, lat]", get_fill_color="fill",
                                 get_radius="radius", radius_min_pixels=5, radius_max_pixels=30, stroked=True,
