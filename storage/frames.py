@@ -68,6 +68,8 @@ def _arrow_csv(buffer: io.BytesIO, columns: list[str], dtypes: dict[str, str]) -
                              strings_can_be_null=False, quoted_strings_can_be_null=False))
     del view
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+    del table
+    pa.default_memory_pool().release_unused()  # the parse's buffers back to the system, not kept for later
     return frame.astype(dtypes)
 
 
