@@ -164,3 +164,48 @@ def test_a_code_already_held_is_not_overwritten(capsys, quang_tri):
     url, _ = quang_tri
     code, _, err = run_cli(capsys, url, "units", "import-province", "44")
     assert code == 1 and "Quảng Trị" in err
+
+
+def test_the_comparison_page_offers_the_former_provinces_and_ranks_them(capsys, quang_tri, tmp_path, monkeypatch):
+    """Địa phương, province 44 opened, 01/2024: the level switch offers the former provinces (only where a
+    province has them) and the ranked bars are the two former provinces with the figures computed for them."""
+    import json as _json
+
+    from streamlit.testing.v1 import AppTest
+
+    from services.permissions import Actor
+    from testkit.project import APP
+
+    url, _ = quang_tri
+    history = province_history("44")
+    jan = {u.code: 100 + 7 * i for i, u in enumerate(history.district_units)}
+    _enter(capsys, url, tmp_path, "2024-01", jan)
+    expected = {r["name_vi"]: r["value"] for r in cli_json(capsys, url, "kpis", "--period", "2024-01", "--province", "44",
+                                                           "--level", "former_province")
+                if r["indicator_code"] == "online_dossier_rate"}
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in {"prov": "44", "period": "2024-01", "ind": "online_dossier_rate"}.items():
+        at.query_params[k] = v
+    at.session_state["actor"] = Actor("quan.tri", "admin")
+    at.switch_page("pages/localities.py")
+    at.run()
+    try:
+        assert not at.exception, [e.value for e in at.exception]
+        switch = at.button_group(key="localities_level")
+        assert switch.options == ["Cấp huyện", "Địa bàn tỉnh cũ (trước 07/2025)"]  # only where the province has them
+        switch.set_value("former_province").run()
+        assert not at.exception, [e.value for e in at.exception]
+        bars = {}
+        for trace in _json.loads(at.get("plotly_chart")[0].proto.spec)["data"]:
+            if trace.get("type") == "bar":
+                bars.update(zip(trace["y"], trace["x"]))
+        assert {label.split(". ", 1)[-1] for label in bars} == set(expected)
+        for label, value in bars.items():
+            assert value == pytest.approx(expected[label.split(". ", 1)[-1]] * 100, rel=1e-6) or value == pytest.approx(
+                expected[label.split(". ", 1)[-1]], rel=1e-6)
+    finally:
+        from ui import data
+
+        data._engine(url).dispose()
