@@ -28,7 +28,6 @@ former province is their `parent_code`, and the level "former_province" sums eac
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import sqlite3
 from collections import Counter, defaultdict
@@ -37,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from domain.text import fold, unaccent
-from domain.units import DISTRICTS_UNTIL, REFERENCE_DIR, UnitSpec, english_name, type_from_vi
+from domain.units import DISTRICTS_UNTIL, REFERENCE_DIR, TYPE_VI, UnitSpec, _date, english_name
 
 FORMER_SUFFIX = "-2025"
 CHANGES_FILE = REFERENCE_DIR / "district_level_changes_2023_2025.csv"
@@ -120,10 +119,6 @@ def _changes() -> tuple[dict, ...]:
         return tuple(csv.DictReader(fh))
 
 
-def _date(text: str) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
-
-
 def _province_name(name: str) -> tuple[str, str, str]:
     """(Vietnamese name, English name, type) of a former province: "Tỉnh Quảng Trị (cũ)", "Quang Tri Province
     (former)". Marked as former in the name itself: the new province often has the same name (new Quảng Trị),
@@ -161,8 +156,7 @@ def province_history(province_code: str) -> ProvinceHistory:
     for code, row in sorted(districts.items()):
         if row["province"] not in parent_of:
             continue
-        type_code = type_from_vi(row["type"])
-        name_vi = _canonical(row["name"])
+        type_code, name_vi = _canonical(row["name"])
         change = changes.get(code)
         valid_from = _date(change["valid_from"]) if change else None
         if change:
@@ -173,8 +167,7 @@ def province_history(province_code: str) -> ProvinceHistory:
     for code, row in sorted(changes.items()):
         if code in seen or row["change"] != "merged_away":
             continue
-        name_vi = _canonical(row["name_vi"])
-        type_code = type_from_vi(_type_word(name_vi))
+        type_code, name_vi = _canonical(row["name_vi"])
         successor = row["successor_code"] or None
         units.append(UnitSpec(code, name_vi, english_name(name_vi, type_code), type_code, parent_of[row["province_code"]], pcode,
                               valid_to=_date(row["valid_to"]), successor_code=successor if successor in districts else None))
@@ -188,36 +181,33 @@ def province_history(province_code: str) -> ProvinceHistory:
     chosen = {c: counts.most_common(1)[0][0] for c, counts in former_of.items() if counts}
     names_seen = Counter(fold(maps["ward_names"][c]) for c in chosen)
     by_name = {fold(maps["ward_names"][c]): d for c, d in chosen.items() if names_seen[fold(maps["ward_names"][c])] == 1}
-    bases = Counter(fold(_base(u.name_vi)) for u in units if u.level == "district")
-    by_base = {fold(_base(u.name_vi)): u.code for u in units if u.level == "district" and bases[fold(_base(u.name_vi))] == 1}
+    base_of = {u.code: fold(_base(u.name_vi)) for u in units if u.level == "district"}
+    bases = Counter(base_of.values())
+    by_base = {base: code for code, base in base_of.items() if bases[base] == 1}
     return ProvinceHistory(units=units, former_of=chosen, review=review, former_by_name=by_name, former_by_base_name=by_base)
 
 
-_TYPE_WORDS = ("Thành phố", "Thị xã", "Huyện", "Quận")
-_COMMUNE_TYPE_WORDS = ("Đặc khu", "Phường", "Xã")
+def _split(name_vi: str) -> tuple[str | None, str]:
+    """(type, the name without its type word), the word read case-blind as domain.units spells it:
+    "Thành Phố Đồng Hới" -> ("city", "Đồng Hới"), "Đặc khu Cồn Cỏ" -> ("special_zone", "Cồn Cỏ")."""
+    lowered = name_vi.lower()
+    for type_code, word in TYPE_VI.items():
+        if lowered.startswith(word + " "):
+            return type_code, name_vi[len(word) + 1:]
+    return None, name_vi
 
 
 def _base(name_vi: str) -> str:
-    """The name without its type word: "Đặc khu Cồn Cỏ" and "Huyện Cồn Cỏ" -> "Cồn Cỏ"."""
-    for word in _TYPE_WORDS + _COMMUNE_TYPE_WORDS:
-        if name_vi.lower().startswith(word.lower() + " "):
-            return name_vi[len(word) + 1:]
-    return name_vi
+    """"Đặc khu Cồn Cỏ" and "Huyện Cồn Cỏ" -> "Cồn Cỏ"."""
+    return _split(name_vi)[1]
 
 
-def _canonical(name_vi: str) -> str:
-    """The type word as officially written ("Thành Phố Đồng Hới" in the source -> "Thành phố Đồng Hới")."""
-    for word in _TYPE_WORDS:
-        if name_vi.lower().startswith(word.lower() + " "):
-            return word + name_vi[len(word):]
-    return name_vi
-
-
-def _type_word(name_vi: str) -> str:
-    for word in _TYPE_WORDS:
-        if name_vi.startswith(word + " "):
-            return word
-    raise ValueError(f"no type word in {name_vi!r}")
+def _canonical(name_vi: str) -> tuple[str, str]:
+    """(type, the name with its type word as officially written): the source has "Thành Phố Đồng Hới"."""
+    type_code, rest = _split(name_vi)
+    if type_code is None:
+        raise ValueError(f"no type word in {name_vi!r}")
+    return type_code, f"{TYPE_VI[type_code].capitalize()} {rest}"
 
 
 def _former_units(new_key: str, maps: dict, conv: dict) -> dict[str, Counter]:
