@@ -15,8 +15,10 @@ afresh). Then the province's overview on each process: its card for the online-d
 corrected figure (it moves by about a point each round). Timed from navigation to the run finished with
 every plotly chart drawn. Goal: at most 1.5 × warm, and the submission visible on both.
 
-Then `--fresh` times (default 2) a freshly started third process, in two ways: as soon as it answers, and
-once its background warm-up (ui/warmup.py) has reported; the signed-in tab (the session cookie holds for
+Then `--fresh` times (default 2) a freshly started third process, in four ways: as soon as it answers, or
+once its background warm-up (ui/warmup.py) has reported; reading every value from the database, or taking
+the copy of the figures processes A and B left on disk (storage/figure_cache.py; it is older than the
+rounds' submissions, which the new process then catches up with); the signed-in tab (the session cookie holds for
 every process of the deployment) opens the same country overview on it, timed the same way, and the
 process's peak resident memory (VmHWM) is read after that page. Goal: at most 5 s and 600 MB.
 """
@@ -24,6 +26,7 @@ process's peak resident memory (VmHWM) is read after that page. Goal: at most 5 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -84,7 +87,10 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="p06_fresh_"))
     procs, tabs = [], []
-    fresh_times, fresh_warmed, fresh_mb = [], [], []
+    fresh = {(w, c): [] for c in (False, True) for w in (False, True)}
+    fresh_mb = {False: [], True: []}
+    cache = tmp / "figure_cache"  # the copy of the figures the processes share (as data/cache in a deployment)
+    os.environ["P06_FIGURE_CACHE_DIR"] = str(cache)
     stamp = int(time.time())
     try:
         for name in ("a", "b"):
@@ -143,21 +149,26 @@ def main() -> None:
                 after = shown(province_page)
                 shown_ok += all(b != a for b, a in zip(before, after)) and after[0] == after[1]
                 print(f"  round {r + 1}: {before} -> {after}", flush=True)
-            for n in range(2 * args.fresh):
-                warmed = n % 2 == 1  # alternately: the page as soon as the server answers, or once warmed up
+            for n in range(4 * args.fresh):
+                # In turn: as soon as the server answers or once warmed up; reading every value from the
+                # database, or taking the copy the running processes left on disk (storage/figure_cache.py).
+                warmed, copy = n % 2 == 1, n % 4 >= 2
+                os.environ["P06_FIGURE_CACHE_DIR"] = str(cache) if copy else "0"
                 log = tmp / f"fresh{n}.log"
                 proc, base = _serve(ROOT / "app.py", url, log)
                 procs.append((proc, base))
                 if warmed:
                     warm_for = _wait_for(log, "p06 warm-up:")
                 took = visit(tabs[0][0], base + country)
-                (fresh_warmed if warmed else fresh_times).append(took)
-                fresh_mb.append(_peak_mb(proc.pid))
-                print(f"  fresh process {n + 1}{f' (after its warm-up, {warm_for:.1f} s)' if warmed else ''}: "
-                      f"{took:.2f} s, peak {fresh_mb[-1]:,.0f} MB", flush=True)
+                fresh[(warmed, copy)].append(took)
+                fresh_mb[copy].append(_peak_mb(proc.pid))
+                print(f"  fresh process {n + 1}{f' (after its warm-up, {warm_for:.1f} s)' if warmed else ''}"
+                      f"{', the copy on disk' if copy else ', every value read'}: "
+                      f"{took:.2f} s, peak {fresh_mb[copy][-1]:,.0f} MB", flush=True)
                 proc.terminate()
                 proc.wait(10)
                 procs.pop()
+            os.environ["P06_FIGURE_CACHE_DIR"] = str(cache)
             browser.close()
     finally:
         for proc, _ in procs:
@@ -165,9 +176,10 @@ def main() -> None:
             proc.wait(10)
         engine.dispose()
     warm = statistics.median(times["warm, process A"] + times["warm, process B"])
-    if fresh_times:
-        times["first page of a fresh process, as soon as it answers"] = fresh_times
-        times["first page of a fresh process, after its warm-up"] = fresh_warmed
+    for (warmed, copy), took in fresh.items():
+        if took:
+            times[f"first page of a fresh process, {'after its warm-up' if warmed else 'as soon as it answers'}, "
+                  f"{'taking the copy on disk' if copy else 'reading every value'}"] = took
     rows = [{"page": name, "median": f"{statistics.median(t) * 1000:,.0f} ms",
              "range": f"{min(t) * 1000:,.0f}–{max(t) * 1000:,.0f} ms", "× warm": f"{statistics.median(t) / warm:.2f}"}
             for name, t in times.items()]
@@ -175,9 +187,11 @@ def main() -> None:
           f"the page: {country}")
     print_table(rows, ["page", "median", "range", "× warm"])
     print(f"the corrected figure shown by both processes after the submission: {shown_ok} of {args.rounds} rounds")
-    if fresh_mb:
-        print(f"peak resident memory of a freshly started process after its first page: "
-              f"{', '.join(f'{mb:,.0f} MB' for mb in fresh_mb)} (goal: 5 s and 600 MB)")
+    for copy, mbs in fresh_mb.items():
+        if mbs:
+            print(f"peak resident memory of a freshly started process after its first page, "
+                  f"{'taking the copy on disk' if copy else 'reading every value'}: "
+                  f"{', '.join(f'{mb:,.0f} MB' for mb in mbs)} (goal: 5 s and 600 MB)")
 
 
 def _wait_for(log: Path, line: str, timeout: float = 600) -> float:

@@ -197,6 +197,8 @@ def _no_ambient_database(monkeypatch, tmp_path):
     """Tests never touch the developer's data/p06.db: DATABASE_URL points into the test's own folder
     unless the test sets it."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ambient.db'}")
+    # Nor its data/cache: a copy of the figures a test's process writes stays in the test's folder.
+    monkeypatch.setenv("P06_FIGURE_CACHE_DIR", str(tmp_path / "figure_cache"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
 
 

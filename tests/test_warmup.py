@@ -19,8 +19,10 @@ def test_the_warm_up_fills_the_caches_the_pages_read(sample_copy_url, monkeypatc
     engine = make_engine(sample_copy_url)
     with engine.connect() as conn:
         held = conn.execute(sa.text("select count(*) from data_value")).scalar_one()
+        months = conn.execute(sa.text("select count(distinct period) from data_value")).scalar_one()
     engine.dispose()
     assert done["values"] == held > 0 and done["modules"] > 10
+    assert done["months"] == months  # the month picker's list is ready too
     # The first page's bundle is the one loaded at start, not a second read.
     key = data.version()
     assert key.values_version == done["values_version"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import NamedTuple
 
 import pandas as pd
@@ -18,7 +19,7 @@ import streamlit as st
 import metrics
 from domain import clock
 from domain.registry import Registry
-from storage import frames, migrate
+from storage import figure_cache, frames, migrate
 from storage.db import database_url, make_engine
 
 _seed_lock = threading.Lock()
@@ -159,12 +160,50 @@ def _figures(url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame]
                 _PATCHED[(url, values_version)] = (held[0], changes[1])
                 for old in sorted(k for k in _PATCHED if k[0] == url)[:-_PATCHES_KEPT]:
                     del _PATCHED[old]
+            _keep_on_disk(eng, url, values_version, figures)
+    if figures is None and held is None:  # a fresh process: a copy on disk, caught up, if there is one
+        figures = _from_disk(eng, url, values_version)
     if figures is None:
         figures = frames.load_figures(eng)
+        _keep_on_disk(eng, url, values_version, figures, now=True)
     with _HELD_LOCK:
         if url not in _HELD or _HELD[url][0] < values_version:
             _HELD[url] = (values_version, *figures)
     return figures
+
+
+# When this process last wrote (or took) the copy of each database's figures on disk: (version, monotonic s).
+_ON_DISK: dict[str, tuple[int, float]] = {}
+_ON_DISK_EVERY_S = 600.0
+
+
+def _from_disk(eng, url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The figures from the copy on disk (storage/figure_cache.py) with the submissions stored since applied;
+    None when there is none, or it cannot be followed to now (then everything is read)."""
+    cached = figure_cache.load(eng, url, values_version)
+    if cached is None:
+        return None
+    version, values, scope = cached
+    figures = values, scope
+    if version < values_version:
+        changes = frames.load_changes(eng, since=version)
+        if changes is None:
+            return None
+        figures = frames.patch_figures(values, scope, changes[1], changes[2])
+    with _HELD_LOCK:
+        _ON_DISK[url] = (version, time.monotonic())
+    return figures
+
+
+def _keep_on_disk(eng, url: str, values_version: int, figures, now: bool = False) -> None:
+    """Write the figures to disk for processes started later: after a full read, and after catching up when
+    the copy is older than ten minutes (so that a new process has little to catch up on)."""
+    with _HELD_LOCK:
+        last = _ON_DISK.get(url)
+        if not now and last is not None and (last[0] >= values_version or time.monotonic() - last[1] < _ON_DISK_EVERY_S):
+            return
+        _ON_DISK[url] = (values_version, time.monotonic())
+    figure_cache.save_in_background(eng, url, values_version, *figures)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
