@@ -19,7 +19,9 @@ from ui import badges, data, filters, frame, session
 from ui.views import profile as profile_view
 from ui.views import tasks as task_view
 
-REPORTING_LEVELS = ("commune", "department", "district")
+# A former province (a deployment holding the history of a merged province) is followed like a former district:
+# its district-level units before 07/2025, the communes that came from them after.
+REPORTING_LEVELS = ("commune", "department", "district", "former_province")
 HISTORY_MONTHS = 12
 TREND_MONTHS = 24
 
@@ -46,9 +48,11 @@ pick_unit, pick_month = st.columns([3, 2])
 unit = filters.choice("profile_unit", list(labels), param="unit", label=t("profile.unit"), format_func=labels.__getitem__,
                       container=pick_unit)
 info = units.set_index("code").loc[unit]
-communes = units[units["former_unit_code"] == unit]
-# A former district-level unit is followed after its end through the communes that continue its area.
-continued = info["level"] == "district" and len(communes) > 0
+districts = units[(units["parent_code"] == unit) & (units["level"] == "district")]
+former_province = info["level"] == "former_province"
+communes = units[units["former_unit_code"].isin(districts["code"] if former_province else [unit])]
+# A former district-level unit (or province) is followed after its end through the communes that continue its area.
+continued = info["level"] in ("district", "former_province") and len(communes) > 0
 valid_months = [p for p in months if valid_in(info["valid_from"], None if continued else info["valid_to"], p)]
 if not valid_months:
     st.info(t("profile.no_months"))
@@ -56,7 +60,9 @@ if not valid_months:
 period = filters.month_picker("profile_period", valid_months, language, container=pick_month)
 level = info["level"]
 as_area = continued and info["valid_to"] is not None and periods.first_day(period) > info["valid_to"]
-figures_level = "former_district" if as_area else level  # the area: the sum of its communes that month
+# The area: the sum of its communes that month (the level former_province sums its districts, then its communes).
+figures_level = "former_district" if as_area and not former_province else level
+trend_level = level if former_province else "former_district" if continued else level
 
 
 def _unit_ref(code) -> str:
@@ -90,6 +96,10 @@ for line in history:
 # --- where this is: up to the former district-level unit, down to the communes that continue it ------------
 province_code = info["province_code"]
 crumbs = [md_escape(names.get(province_code, province_code))]  # names an administrator typed: shown as typed
+parent = info["parent_code"]
+parent_is_former = _given(parent) and parent in names and units.set_index("code").at[parent, "level"] == "former_province"
+if parent_is_former:
+    crumbs.append(md_escape(names[parent]))
 if _given(info["former_unit_code"]):
     crumbs.append(page.md("push.profile.area_of", name=names.get(info["former_unit_code"], info["former_unit_code"])))
 crumbs.append(md_escape(info[name_col]) if not as_area else page.md("push.profile.area_of", name=info[name_col]))
@@ -97,9 +107,18 @@ st.caption(" › ".join(crumbs))
 if _given(info["former_unit_code"]) and scope.allows(info["former_unit_code"]):
     st.page_link("pages/unit_profile.py", label=page.md("push.profile.up", name=names.get(info["former_unit_code"])),
                  icon=":material/arrow_upward:", query_params={"unit": info["former_unit_code"], "period": period})
+if parent_is_former and scope.allows(parent):
+    st.page_link("pages/unit_profile.py", label=page.md("push.profile.up_former_province", name=names[parent]),
+                 icon=":material/arrow_upward:", query_params={"unit": parent, "period": period})
 if as_area:
     st.info(page.md("push.profile.area_note", name=info[name_col], period=i18n.fmt_period(period, language),
                     count=len(communes)), icon=":material/merge:")
+if former_province and len(districts):
+    with st.expander(t("push.profile.districts", count=len(districts)), expanded=not as_area, icon=":material/south:"):
+        for d in districts.sort_values("name_vi").itertuples():
+            if scope.allows(d.code):
+                st.page_link("pages/unit_profile.py", label=md_escape(getattr(d, name_col)), icon=":material/location_city:",
+                             query_params={"unit": d.code, "period": period})
 if continued and (as_area or period >= "2025-07"):
     with st.expander(t("push.profile.communes", count=len(communes)), expanded=as_area, icon=":material/south:"):
         for c in communes.sort_values("name_vi").itertuples():
@@ -149,7 +168,7 @@ if notes:
 st.markdown(f"**{t('profile.trend_heading')}**")
 indicator = filters.indicator_picker("profile_indicator", registry, language, codes=list(measured) or list(indicator_names),
                                      container=st.columns([3, 2])[0])
-if not profile_view.draw_trend(key, period, "former_district" if continued else level, unit, indicator, TREND_MONTHS,
+if not profile_view.draw_trend(key, period, trend_level, unit, indicator, TREND_MONTHS,
                                info[name_col], language):
     st.info(t("profile.no_trend"))
 
@@ -159,7 +178,9 @@ tab_flags, tab_lineage, tab_tasks = st.tabs([t("profile.tab_flags"), t("profile.
 with tab_flags:
     weak = data.weak_localities_on(key, period, today)
     flag = weak.units[weak.units["unit_code"] == unit]
-    if as_area:
+    if former_province:
+        st.caption(t("push.profile.former_province_flags"))
+    elif as_area:
         st.caption(t("push.profile.area_flags"))
     elif flag.empty:
         st.success(t("profile.not_flagged", period=i18n.fmt_period(period, language)), icon=":material/check_circle:")

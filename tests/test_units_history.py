@@ -209,3 +209,41 @@ def test_the_comparison_page_offers_the_former_provinces_and_ranks_them(capsys, 
         from ui import data
 
         data._engine(url).dispose()
+
+
+def test_the_unit_profile_follows_a_former_province_through_its_districts_and_then_its_communes(capsys, quang_tri,
+                                                                                                 tmp_path, monkeypatch):
+    """Hồ sơ đơn vị offers old Quảng Bình (44-2025): in 01/2024 its figures are its districts' sum, its
+    districts are listed to open, and it is said why it is never flagged itself."""
+    from streamlit.testing.v1 import AppTest
+
+    from services.permissions import Actor
+    from testkit.project import APP
+
+    url, _ = quang_tri
+    history = province_history("44")
+    old_qb = sorted(u.code for u in history.district_units if u.parent_code == "44-2025")
+    jan = {code: 200 + i for i, code in enumerate(old_qb)}
+    _enter(capsys, url, tmp_path, "2024-01", jan)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in {"prov": "44", "period": "2024-01", "unit": "44-2025"}.items():
+        at.query_params[k] = v
+    at.session_state["actor"] = Actor("quan.tri", "admin")
+    at.switch_page("pages/unit_profile.py")
+    at.run()
+    try:
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.selectbox(key="profile_unit").value == "44-2025"
+        assert any(m.value.startswith("### Tỉnh Quảng Bình (cũ)") for m in at.markdown)
+        table = at.dataframe[0].value
+        received = table.loc[table["Chỉ tiêu"] == "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "Mẫu số"].iloc[0]
+        assert received == f"{sum(jan.values()):,}".replace(",", ".")  # the districts' sum, in Vietnamese digits
+        expanders = [e.label for e in at.expander]
+        assert f"Các đơn vị cấp huyện của tỉnh cũ ({len(old_qb)})" in expanders
+        assert "Tỉnh cũ không tự báo cáo" in " ".join(c.value for c in at.caption)
+    finally:
+        from ui import data
+
+        data._engine(url).dispose()
