@@ -166,15 +166,27 @@ def test_a_code_already_held_is_not_overwritten(capsys, quang_tri):
     assert code == 1 and "Quảng Trị" in err
 
 
-def test_the_comparison_page_offers_the_former_provinces_and_ranks_them(capsys, quang_tri, tmp_path, monkeypatch):
-    """Địa phương, province 44 opened, 01/2024: the level switch offers the former provinces (only where a
-    province has them) and the ranked bars are the two former provinces with the figures computed for them."""
-    import json as _json
-
+def _page_as_admin(monkeypatch, url: str, page: str, params: dict[str, str]):
+    """`page` of the app on `url`, run once as an administrator with `params` in the address."""
     from streamlit.testing.v1 import AppTest
 
     from services.permissions import Actor
     from testkit.project import APP
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.session_state["actor"] = Actor("quan.tri", "admin")
+    at.switch_page(page)
+    return at.run()
+
+
+def test_the_comparison_page_offers_the_former_provinces_and_ranks_them(capsys, quang_tri, tmp_path, monkeypatch):
+    """Địa phương, province 44 opened, 01/2024: the level switch offers the former provinces (only where a
+    province has them) and the ranked bars are the two former provinces with the figures computed for them."""
+    import json as _json
 
     url, _ = quang_tri
     history = province_history("44")
@@ -183,14 +195,7 @@ def test_the_comparison_page_offers_the_former_provinces_and_ranks_them(capsys, 
     expected = {r["name_vi"]: r["value"] for r in cli_json(capsys, url, "kpis", "--period", "2024-01", "--province", "44",
                                                            "--level", "former_province")
                 if r["indicator_code"] == "online_dossier_rate"}
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in {"prov": "44", "period": "2024-01", "ind": "online_dossier_rate"}.items():
-        at.query_params[k] = v
-    at.session_state["actor"] = Actor("quan.tri", "admin")
-    at.switch_page("pages/localities.py")
-    at.run()
+    at = _page_as_admin(monkeypatch, url, "pages/localities.py", {"prov": "44", "period": "2024-01", "ind": "online_dossier_rate"})
     try:
         assert not at.exception, [e.value for e in at.exception]
         switch = at.button_group(key="localities_level")
@@ -215,24 +220,12 @@ def test_the_unit_profile_follows_a_former_province_through_its_districts_and_th
                                                                                                  tmp_path, monkeypatch):
     """Hồ sơ đơn vị offers old Quảng Bình (44-2025): in 01/2024 its figures are its districts' sum, its
     districts are listed to open, and it is said why it is never flagged itself."""
-    from streamlit.testing.v1 import AppTest
-
-    from services.permissions import Actor
-    from testkit.project import APP
-
     url, _ = quang_tri
     history = province_history("44")
     old_qb = sorted(u.code for u in history.district_units if u.parent_code == "44-2025")
     jan = {code: 200 + i for i, code in enumerate(old_qb)}
     _enter(capsys, url, tmp_path, "2024-01", jan)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in {"prov": "44", "period": "2024-01", "unit": "44-2025"}.items():
-        at.query_params[k] = v
-    at.session_state["actor"] = Actor("quan.tri", "admin")
-    at.switch_page("pages/unit_profile.py")
-    at.run()
+    at = _page_as_admin(monkeypatch, url, "pages/unit_profile.py", {"prov": "44", "period": "2024-01", "unit": "44-2025"})
     try:
         assert not at.exception, [e.value for e in at.exception]
         assert at.selectbox(key="profile_unit").value == "44-2025"
