@@ -119,6 +119,62 @@ def _changes() -> tuple[dict, ...]:
         return tuple(csv.DictReader(fh))
 
 
+@dataclass(frozen=True)
+class FormerCommune:
+    """A commune, ward or township of early 2025 that (all or part of) today's commune was formed from."""
+
+    code: str  # its official code until 30/06/2025
+    name_vi: str
+    district_code: str  # the district-level unit it belonged to
+    whole: bool  # all of it went into today's commune (False: it was divided between several)
+
+
+@lru_cache(maxsize=1)
+def _legacy_communes() -> dict[str, tuple[str, str, str]]:
+    """The communes of early 2025 by the package's key: (code, name, district code)."""
+    with sqlite3.connect(f"file:{_dataset() / 'dataset.db'}?mode=ro", uri=True) as conn:
+        rows = conn.execute("select provinceKey, districtKey, wardKey, wardCode, ward, districtCode from admin_units_legacy").fetchall()
+    # The five island districts had no communes (wardCode empty): nothing to list for them.
+    return {f"{pk}_{dk}_{wk}": (f"{int(wc):05d}", name, dc) for pk, dk, wk, wc, name, dc in rows if wc is not None}
+
+
+@lru_cache(maxsize=64)
+def former_communes(province_code: str) -> dict[str, tuple[FormerCommune, ...]]:
+    """Today's communes of the new province `province_code` -> the communes of early 2025 each was formed
+    from, by the official conversion as `vietnamadminunits` gives it; keyed by today's code and, where the
+    packages' codes differ, by the folded name (`former_communes_of`)."""
+    _, _, maps = _legacy()
+    conv = _converter()
+    pcode = f"{int(province_code):02d}"
+    new_key = next((k for k, c in maps["new_provinces"].items() if c == pcode), None)
+    if new_key is None:
+        return {}
+    legacy = _legacy_communes()
+    out: dict[str, list[FormerCommune]] = defaultdict(list)
+    for new_ward, olds in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].get(new_key, {}).items():
+        code = maps["new_wards"].get((new_key, new_ward))
+        for old in olds:
+            if code and old in legacy:
+                out[code].append(FormerCommune(*legacy[old], whole=True))
+    for old, news in conv["DICT_PROVINCE_WARD_DIVIDED"].get(new_key, {}).items():
+        for new in news:
+            code = maps["new_wards"].get((new_key, new["newWardKey"]))
+            if code and old in legacy:
+                out[code].append(FormerCommune(*legacy[old], whole=False))
+    return {code: tuple(sorted(olds, key=lambda c: (c.district_code, c.code))) for code, olds in out.items()}
+
+
+def former_communes_of(province_code: str, code: str, name_vi: str) -> tuple[FormerCommune, ...]:
+    """The communes of early 2025 today's commune `code` ("Phường Cửa Lò") was formed from; () if unknown."""
+    table = former_communes(province_code)
+    if code in table:
+        return table[code]
+    _, _, maps = _legacy()
+    wanted = fold(name_vi)
+    named = [c for c in table if fold(maps["ward_names"].get(c, "")) == wanted]
+    return table[named[0]] if len(named) == 1 else ()
+
+
 def _province_name(name: str) -> tuple[str, str, str]:
     """(Vietnamese name, English name, type) of a former province: "Tỉnh Quảng Trị (cũ)", "Quang Tri Province
     (former)". Marked as former in the name itself: the new province often has the same name (new Quảng Trị),

@@ -90,6 +90,10 @@ if len(absorbed):
     history.append(t("profile.absorbed", units=", ".join(_unit_ref(c) for c in absorbed["code"])))
 if len(communes):
     history.append(t("profile.continued_by", count=len(communes)))
+if info["level"] == "commune":
+    formed = profile_view.formed_from(info["province_code"], unit, info["name_vi"], names, language)
+    if formed:
+        history.append(formed)
 for line in history:
     st.caption(line)
 

@@ -45,3 +45,12 @@ def test_a_commune_links_up_to_its_former_district_for_the_same_month(sample):  
     assert any(c.value == "Tỉnh Nghệ An › Địa bàn Huyện Quế Phong cũ › Xã Thông Thụ" for c in at.caption)
     up = [el for el in at.get("page_link") if el.proto.label.startswith("Lên: Huyện Quế Phong")]
     assert len(up) == 1
+
+
+@pytest.mark.slow
+def test_a_commune_says_which_communes_of_before_the_reform_it_was_formed_from(sample):  # noqa: F811
+    at = open_page("pages/unit_profile.py", STANDING, unit="16732", period=LATEST)  # Phường Cửa Lò
+    formed = [c.value for c in at.caption if c.value.startswith("Hình thành từ")]
+    assert len(formed) == 1
+    assert "Hình thành từ 7 xã, phường, thị trấn trước 01/07/2025" in formed[0]
+    assert "Thành phố Vinh: Phường Nghi Thủy, Phường Nghi Tân" in formed[0]

@@ -13,7 +13,7 @@ import pytest
 
 import cli
 from domain.units import REFERENCE_DIR
-from domain.units_history import province_history
+from domain.units_history import former_communes_of, province_history
 
 
 def run_cli(capsys, url, *argv) -> tuple[int, str, str]:
@@ -240,3 +240,17 @@ def test_the_unit_profile_follows_a_former_province_through_its_districts_and_th
         from ui import data
 
         data._engine(url).dispose()
+
+
+def test_the_communes_each_commune_was_formed_from_agree_with_the_official_list_for_nghe_an():
+    """The package's conversion table against the reference list of Nghệ An's 130 communes (DOMAIN.md §2):
+    the same old communes for every one; a commune whose code the two packages spell differently is found
+    by its name."""
+    with open(REFERENCE_DIR / "nghe_an_communes_from_2025-07.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 130
+    for row in rows:
+        got = former_communes_of("40", row["ward_code"], row["name"])
+        assert {c.code for c in got} == set(row["legacy_ward_codes"].split(";")), row["name"]
+        assert {c.district_code for c in got} == set(row["legacy_district_codes"].split(";")), row["name"]
+    assert former_communes_of("40", "99999", "Phường Cửa Lò") == former_communes_of("40", "16732", "")

@@ -10,11 +10,28 @@ import pandas as pd
 import streamlit as st
 
 import i18n
+from domain import units_history
+from domain.safe_text import md_escape
 from presentation.numbers import path_notes as grouped_path_notes
 from presentation.numbers import signed_points, target_pct, with_carried
 from ui import badges, charts, data
 from ui.data import DataKey
 from ui.theme import status_text
+
+
+def formed_from(province_code: str, unit: str, name_vi: str, names: dict[str, str], lang: str) -> str | None:
+    """"Formed from 7 communes … of before 01/07/2025: Thành phố Vinh: Phường Nghi Thủy, …" for one of today's
+    communes (by the official conversion, domain/units_history.py), as markdown with the names escaped; None
+    when the package does not know it."""
+    olds = units_history.former_communes_of(province_code, unit, name_vi)
+    if not olds:
+        return None
+    by_district: dict[str, list[str]] = {}
+    for c in olds:
+        name = md_escape(c.name_vi) if c.whole else i18n.t("push.profile.part_of", lang, name=md_escape(c.name_vi))
+        by_district.setdefault(c.district_code, []).append(name)
+    groups = "; ".join(f"{md_escape(names.get(d, d))}: {', '.join(n)}" for d, n in by_district.items())
+    return i18n.t("push.profile.formed_from", lang, count=len(olds), units=groups)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
