@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import inspect
 
@@ -310,3 +311,25 @@ def test_files_in_their_own_transactions_on_one_connection(engine):
     assert values[["unit_code", "value"]].values.tolist() == [["412", 3]]
     assert frames.value_revisions(engine, "412")[["old_value", "new_value"]].values.tolist() == [[1, 3]]
     assert sorted(frames.submissions(engine)["filename"]) == ["a.csv", "c.csv"]
+
+
+def test_the_figures_read_in_small_pieces_are_the_figures_read_at_once(sample_url, monkeypatch):
+    """PostgreSQL's COPY is parsed piece by piece as it arrives (a fresh process's peak memory): pieces of a
+    few kilobytes, cut at row ends, give the same frame as one piece, codes and all."""
+    if "postgresql" not in sample_url:
+        pytest.skip("SQLite's rows come from the driver's cursor, not from a CSV")
+    engine = make_engine(sample_url)
+    whole = frames.load_values(engine)
+    monkeypatch.setattr(frames, "_CSV_PIECE", 4096)
+    pieces = frames.load_values(engine)
+    engine.dispose()
+    assert len(whole) > 10_000
+    pd.testing.assert_frame_equal(pieces, whole, check_categorical=False)
+    assert list(pieces["unit_code"].cat.categories.sort_values()) == sorted(set(whole["unit_code"].astype(str)))
+
+
+def test_a_csv_row_ends_only_at_a_newline_outside_quotes():
+    data = bytearray(b'16681,"Ph\xc6\xb0\xe1\xbb\x9dng\n ""A""",3\n16690,"x\ny",4')
+    cut = frames._last_row_end(data)
+    assert bytes(data[:cut]).endswith(b'""",3\n')
+    assert frames._last_row_end(bytearray(b'1,"a\nb')) == 0
