@@ -112,10 +112,10 @@ BARE_APP = textwrap.dedent(
 CHART_DRAWN = '[data-testid="stPlotlyChart"] .main-svg'
 
 
-def _serve(script: Path, url: str, log: Path):
+def _serve(script: Path, url: str, log: Path, port: int | None = None):
     from testkit.live_server import free_port
 
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "DATABASE_URL": url, "P06_AUTO_SAMPLE": "0"}
     # The app as production starts it (ui.serve: the session cookie, so a navigation stays signed in).
     start = ["-m", "ui.serve"] if script.resolve() == (ROOT / "app.py").resolve() else ["-m", "streamlit", "run", str(script)]
