@@ -8,6 +8,15 @@ validate every rule with pandera, and write to a fresh database (one transaction
 bulk mode), single process unless stated.
 
     python bench/ingest.py [--repeat 3] [--postgres SERVER_URL] [--readers-only]
+    python bench/ingest.py --paired OTHER_TREE [--repeat 5] [--postgres SERVER_URL] [--sets compiled,single,all]
+
+`--paired OTHER_TREE` compares two checkouts on this machine at the same moment (a copy of HEAD made with
+`git archive HEAD | tar -x -C OTHER_TREE`, against this working tree): two worker processes, each importing
+its own tree, ingest the same files (built once, here) into fresh databases, interleaved: a plain openpyxl
+pass, one tree, the other, a plain pass again, the order of the two trees swapped every repetition. Each
+ingest is timed whole and also split into its check (`check_files`: read, parse, rules) and its store
+(`store_checked`); each ratio is against the mean of the two plain passes around it; medians over the
+repetitions.
 
 First, the readers alone on the 12 compiled workbooks (interleaved, same run): openpyxl read-only (the
 reference), python-calamine on the same bytes, and the loaders' read_book on the .xlsx and on the same
@@ -186,12 +195,147 @@ def ingest(db: _Database, files, transaction: str, workers: int) -> tuple[float,
     return seconds, counts
 
 
+def _worker(tree: str) -> None:
+    """`--worker TREE`: ingest on command (one JSON line in, one out), with TREE's loaders and storage."""
+    import pickle
+
+    sys.path.insert(0, str(Path(tree).resolve()))
+    for name in [m for m in sys.modules if m.split(".")[0] in ("loaders", "storage", "domain", "i18n")]:
+        del sys.modules[name]
+    from loaders.ingest import SourceFile, check_files, store_checked
+    from loaders.validation import ref_schema
+
+    ref_schema()
+    postgres = None
+    sets: dict[str, list] = {}
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd["op"] == "load":
+            postgres = cmd["postgres"]
+            with open(cmd["files"], "rb") as fh:
+                named = pickle.load(fh)
+            sets = {k: [SourceFile(n, c) for n, c in v] for k, v in named.items()}
+            out = {"tree": str(Path(sys.modules["loaders.ingest"].__file__).resolve().parent.parent)}
+        elif cmd["op"] == "plain":
+            t = time.perf_counter()
+            plain_pass(sets[cmd["set"]])
+            out = {"seconds": time.perf_counter() - t}
+        else:  # ingest
+            db = _Database(postgres)
+            db.n = cmd["n"]
+            engine, url = db.fresh()
+            try:
+                start = time.perf_counter()
+                report = check_files(engine, sets[cmd["set"]], submitted_by="bench", workers=1)
+                checked = time.perf_counter()
+                store_checked(engine, report, transaction=cmd["transaction"])
+                end = time.perf_counter()
+                counts = report.counts()
+            finally:
+                db.drop(engine, url)
+            out = {"seconds": end - start, "check": checked - start, "store": end - checked, "counts": counts}
+        print(json.dumps(out), flush=True)
+
+
+def paired(other: str, repeat: int, postgres: str | None, set_names: list[str]) -> None:
+    """The --paired comparison: OTHER_TREE ("before") against this tree ("after"), interleaved."""
+    import pickle
+    import subprocess
+    import tempfile
+
+    db = _Database(postgres)
+    engine, url = db.fresh()
+    compiled, single = _files(engine)
+    db.drop(engine, url)
+    named = {"compiled": [(f.name, f.content) for f in compiled], "single": [(f.name, f.content) for f in single]}
+    named["all"] = named["compiled"] + named["single"]
+    variants = {"compiled": [("12 compiled workbooks (130 communes each)", "file")],
+                "single": [(f"{len(single)} single-unit files", "file")],
+                "all": [("all 512 files", "file"), ("all 512 files, bulk (one transaction per month)", "batch")]}
+    here = str(Path(__file__).resolve().parent.parent)
+    with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as fh:
+        pickle.dump(named, fh)
+    workers = {}
+    for label, tree in (("before", str(Path(other).resolve())), ("after", here)):
+        workers[label] = subprocess.Popen([sys.executable, __file__, "--worker", tree], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, text=True, cwd=tree)
+
+    def ask(label: str, **cmd) -> dict:
+        w = workers[label]
+        w.stdin.write(json.dumps(cmd) + "\n")
+        w.stdin.flush()
+        line = w.stdout.readline()
+        if not line:
+            raise SystemExit(f"the {label} worker stopped")
+        return json.loads(line)
+
+    try:
+        for label in workers:
+            print(f"{label}: {ask(label, op='load', files=fh.name, postgres=postgres)['tree']}", flush=True)
+        rows, raw = [], []
+        n = 0
+        for set_name in set_names:
+            for title, transaction in variants[set_name]:
+                per: dict[str, list] = {k: [] for k in ("plain", "before", "after", "before_check", "after_check",
+                                                        "before_store", "after_store", "ratio_before", "ratio_after")}
+                for rep in range(repeat + 1):  # the first repetition warms both workers up and is not counted
+                    order = ("before", "after") if rep % 2 else ("after", "before")
+                    p1 = ask(order[0], op="plain", set=set_name)["seconds"]
+                    got = {}
+                    for label in order:
+                        n += 1
+                        got[label] = ask(label, op="ingest", set=set_name, transaction=transaction, n=n)
+                        if got[label]["counts"]["rejected"]:
+                            raise SystemExit(f"benchmark files rejected by {label}: {got[label]['counts']}")
+                    p2 = ask(order[1], op="plain", set=set_name)["seconds"]
+                    if rep == 0:
+                        continue
+                    plain = (p1 + p2) / 2
+                    per["plain"].append(plain)
+                    for label in ("before", "after"):
+                        per[label].append(got[label]["seconds"])
+                        per[f"{label}_check"].append(got[label]["check"])
+                        per[f"{label}_store"].append(got[label]["store"])
+                        per[f"ratio_{label}"].append(got[label]["seconds"] / plain)
+                    assert got["before"]["counts"] == got["after"]["counts"], (got["before"]["counts"], got["after"]["counts"])
+                med = {k: statistics.median(v) for k, v in per.items()}
+                k = len(named[set_name])
+                rows.append({
+                    "files": title, "openpyxl pass": f"{med['plain']:.2f} s",
+                    "ingest before → after": f"{med['before']:.2f} s → {med['after']:.2f} s",
+                    "ratio before → after": f"{med['ratio_before']:.2f} → {med['ratio_after']:.2f}",
+                    "per file: check before → after": f"{med['before_check'] * 1000 / k:.1f} → {med['after_check'] * 1000 / k:.1f} ms",
+                    "per file: store before → after": f"{med['before_store'] * 1000 / k:.1f} → {med['after_store'] * 1000 / k:.1f} ms",
+                    "plain per file": f"{med['plain'] * 1000 / k:.1f} ms",
+                })
+                raw.append({"files": title, "transaction": transaction, **per})
+                print(f"  {rows[-1]}", flush=True)
+    finally:
+        for w in workers.values():
+            w.stdin.close()
+            w.wait()
+        Path(fh.name).unlink(missing_ok=True)
+    print(f"{machine()}; backend: {'PostgreSQL' if postgres else 'SQLite'}; paired, {repeat} interleaved repetitions, medians")
+    print_table(rows, list(rows[0]))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"ingest_paired_{'postgres' if postgres else 'sqlite'}.json").write_text(json.dumps(raw, indent=2))
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        _worker(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", default=None, metavar="SERVER_URL")
     parser.add_argument("--readers-only", action="store_true", help="only the readers' table (no ingestion)")
+    parser.add_argument("--paired", default=None, metavar="OTHER_TREE",
+                        help="compare OTHER_TREE (before) with this tree (after), interleaved (see above)")
+    parser.add_argument("--sets", default="compiled,single,all", help="with --paired: compiled, single, all")
     args = parser.parse_args()
+    if args.paired:
+        paired(args.paired, args.repeat, args.postgres, args.sets.split(","))
+        return
     db = _Database(args.postgres)
     engine, url = db.fresh()
     compiled, single = _files(engine)

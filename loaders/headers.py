@@ -55,27 +55,44 @@ class HeaderMatcher:
             for name in (e.name_vi, e.name_en):
                 self.by_name.setdefault(fold(name), set()).add(e.code)
         self.mapping = {header_key(k): v for k, v in (mapping or {}).items() if header_key(k)}
-        self._memo: dict[tuple[str, ...], HeaderMatch] = {}
-        # What a text folds to, whether it is filler, which elements a wording names: the same texts come
-        # back in every file of a batch (a compiled workbook's headers under a group header that holds the
-        # file's own deadline date make new combinations, not new texts). None depends on the mapping.
-        self._folded: dict[str, str] = {}
-        self._filler: dict[str, bool] = {}
-        self._worded_of: dict[str, frozenset[str]] = {}
+        # What a text folds to, whether it is filler, which elements a wording names, which totals row a
+        # label opens: the same texts come back in every file of a batch (a compiled workbook's headers under
+        # a group header that holds the file's own deadline date make new combinations, not new texts), and
+        # in every batch a server process reads. None depends on the mapping or the registry: they are kept
+        # per vocabulary, for the process.
+        self._folded, self._filler, self._worded_of, self._total_kind = _text_caches(self.vocab)
+        self._memo = _match_memo(self)
 
     def with_mapping(self, extra: dict[str, str]) -> "HeaderMatcher":
         """A matcher that also knows `extra` (mappings given here win over `extra`)."""
         out = HeaderMatcher.__new__(HeaderMatcher)
         out.registry, out.vocab, out.codes, out.by_name = self.registry, self.vocab, self.codes, self.by_name
         out.mapping = {**{header_key(k): v for k, v in extra.items()}, **self.mapping}
-        out._memo = {}
-        out._folded, out._filler, out._worded_of = self._folded, self._filler, self._worded_of
+        out._folded, out._filler, out._worded_of, out._total_kind = self._folded, self._filler, self._worded_of, self._total_kind
+        out._memo = _match_memo(out)
         return out
 
+    def __getstate__(self) -> dict:
+        # Sent to a worker process (loaders.pool) without what this process remembers, which may be large:
+        # as a matcher made for the call would be.
+        return {**self.__dict__, "_memo": {}, "_folded": {}, "_filler": {}, "_worded_of": {}, "_total_kind": {}}
+
+    def total_kind(self, folded: str) -> str | None:
+        """`vocab.total_kind(folded)`, remembered (asked for every row of a compiled table)."""
+        try:
+            return self._total_kind[folded]
+        except KeyError:
+            if len(self._total_kind) > _CACHE_LIMIT:
+                self._total_kind.clear()
+            out = self._total_kind[folded] = self.vocab.total_kind(folded)
+            return out
+
     def folded(self, text: str) -> str:
-        """`domain.text.fold(text)`, remembered for the batch (unit names and headers repeat in every file)."""
+        """`domain.text.fold(text)`, remembered (unit names and headers repeat in every file)."""
         out = self._folded.get(text)
         if out is None:
+            if len(self._folded) > _CACHE_LIMIT:
+                self._folded.clear()
             out = self._folded[text] = fold(text)
         return out
 
@@ -84,9 +101,12 @@ class HeaderMatcher:
     def match(self, parts: list[str]) -> HeaderMatch:
         """`parts`: the texts of one column's header cells, top to bottom (group header first)."""
         key = tuple(str(p) for p in parts if p is not None)
-        if key not in self._memo:
-            self._memo[key] = self._match(list(key))
-        return self._memo[key]
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) > _CACHE_LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = self._match(list(key))
+        return found
 
     def _match(self, parts: list[str]) -> HeaderMatch:
         parts = [nfc(str(p)).strip() for p in parts if p is not None and str(p).strip()]
@@ -142,11 +162,46 @@ class HeaderMatcher:
         text = " ".join(parts)
         found = self._worded_of.get(text)
         if found is None:
+            if len(self._worded_of) > _CACHE_LIMIT:
+                self._worded_of.clear()
             found = self._worded_of[text] = frozenset(self.vocab.elements_worded(self._fold(text)))
         return set(found)
 
     def _is_filler(self, text: str) -> bool:
         found = self._filler.get(text)
         if found is None:
+            if len(self._filler) > _CACHE_LIMIT:
+                self._filler.clear()
             found = self._filler[text] = self.vocab.role_of(self._fold(text)) == "value" or bool(periods_in_text(text))
         return found
+
+
+# --- what matchers remember, for the process ---------------------------------------------------------------
+# A matcher is made per call (per upload, per bulk load); what it works out depends only on the vocabulary
+# and, for whole matches, on the registry's codes and names and the mapping. Kept here, it serves every
+# call that has the same (each cache is emptied past _CACHE_LIMIT entries; a few variants are kept).
+
+_CACHE_LIMIT = 20_000
+_TEXT_CACHES: dict[int, tuple] = {}  # id(vocab) -> (vocab, folded, filler, worded, total kind)
+_MATCH_MEMOS: dict[tuple, dict] = {}  # (id(vocab), codes, names, mapping) -> {header parts: HeaderMatch}
+
+
+def _text_caches(vocab: Vocabulary) -> tuple[dict, dict, dict, dict]:
+    entry = _TEXT_CACHES.get(id(vocab))
+    if entry is None or entry[0] is not vocab:
+        if len(_TEXT_CACHES) >= 4:
+            _TEXT_CACHES.clear()
+        entry = _TEXT_CACHES[id(vocab)] = (vocab, {}, {}, {}, {})
+    return entry[1], entry[2], entry[3], entry[4]
+
+
+def _match_memo(matcher: HeaderMatcher) -> dict:
+    key = (id(matcher.vocab), frozenset(matcher.codes),
+           frozenset((name, frozenset(codes)) for name, codes in matcher.by_name.items()),
+           frozenset(matcher.mapping.items()))
+    entry = _MATCH_MEMOS.get(key)
+    if entry is None or entry[0] is not matcher.vocab:
+        if len(_MATCH_MEMOS) >= 16:
+            _MATCH_MEMOS.clear()
+        entry = _MATCH_MEMOS[key] = (matcher.vocab, {})
+    return entry[1]

@@ -21,12 +21,14 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from domain import periods
 from domain.clock import local_date
 from domain.errors import ServiceError
 from loaders import mappings as saved_mappings
 from loaders.headers import IGNORE, HeaderMatcher
-from loaders.matching import UnitIndex
+from loaders.matching import UnitIndex, unit_index
 from loaders.parse import ParsedFile, Unmatched, parse_item, parse_one
 from loaders.pool import MIN_ITEMS, isolated_map, parallel_map
 from loaders.problems import LoaderError, Problem, Text, problem_sort_key
@@ -56,6 +58,44 @@ class SourceFile:
     received_at: dt.datetime | None = None
 
 
+class Values(Sequence):
+    """The figures a file would store, column by column: a ValueIn is made when one is read (the write reads
+    them once), so that a compiled workbook's 2,000 figures are not 2,000 objects held from the check to
+    the write."""
+
+    __slots__ = ("element_code", "period", "unit_code", "value")
+
+    def __init__(self, values: Iterable[ValueIn] = ()):
+        self.unit_code: list[str] = []
+        self.period: list[str] = []
+        self.element_code: list[str] = []
+        self.value: list[int] = []
+        for v in values:
+            self.unit_code.append(v.unit_code)
+            self.period.append(v.period)
+            self.element_code.append(v.element_code)
+            self.value.append(v.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return ValueIn(self.unit_code[i], self.period[i], self.element_code[i], self.value[i])
+
+    def __iter__(self):
+        return map(ValueIn, self.unit_code, self.period, self.element_code, self.value)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Values, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Values({list(self)!r})"
+
+
 @dataclass
 class FileOutcome:
     name: str
@@ -67,7 +107,7 @@ class FileOutcome:
     form: str | None = None
     periods: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
-    values: list[ValueIn] = field(default_factory=list)
+    values: Sequence[ValueIn] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
     sheets_read: list[str] = field(default_factory=list)
@@ -200,7 +240,7 @@ def check_files(
     settings = frames.settings(engine)
     limits = Limits.from_settings(settings)
     registry = frames.load_registry(engine)
-    index = UnitIndex(frames.load_units(engine))
+    index = unit_index(frames.load_units(engine))
     ctx = Context(registry, index, set(allowed_units) if allowed_units is not None else None, set(locked_months(engine)))
     given = Given(period, form, unit)
     offset = settings["timezone_offset_hours"]
@@ -326,14 +366,29 @@ def _settle(outcome: FileOutcome, res: Resolved, src: SourceFile, submitted_by: 
     outcome.unmatched = res.parsed.unmatched
     outcome.sheets_read = res.parsed.sheets_read
     outcome.form = res.form
-    values, scope = [], set()
-    for c in res.parsed.cells:
-        code = res.unit_of(c.ref)
-        p = res.ref_periods.get(c.ref)
-        if code is None or p is None or c.reading.blank or c.reading.number is None:
-            continue
-        values.append(ValueIn(code, p, c.element, int(c.reading.number)))
-        scope.add((code, p))
+    cells = res.parsed.cells
+    values = Values()
+    scope = set()
+    if cells:
+        # Which unit and month each unit row's cells are for (None: not stored), then the cells that hold a
+        # number (NaN: blank, or not a usable number) for a unit row that is stored, as columns.
+        refs = np.array(cells.ref, dtype=np.intp)
+        codes = np.full(int(refs.max()) + 1, None, dtype=object)
+        months = np.full(len(codes), None, dtype=object)
+        for ref in set(cells.ref):
+            code, p = res.unit_of(ref), res.ref_periods.get(ref)
+            if code is not None and p is not None:
+                codes[ref], months[ref] = code, p
+        number = np.array(cells.number, dtype=float)
+        stored = np.array([c is not None for c in codes], dtype=bool)
+        keep = np.flatnonzero(stored[refs] & ~np.array(cells.blank, dtype=bool) & ~np.isnan(number))
+        kept = refs[keep]
+        values.unit_code = codes[kept].tolist()
+        values.period = months[kept].tolist()
+        values.element_code = np.array(cells.element, dtype=object)[keep].tolist()
+        values.value = list(map(int, number[keep].tolist()))
+        stored_refs = np.unique(kept)
+        scope = set(zip(codes[stored_refs].tolist(), months[stored_refs].tolist()))
     outcome.values = values
     outcome.units = sorted({u for u, _ in scope})
     outcome.periods = sorted({p for _, p in scope})

@@ -12,6 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from domain import periods
 from domain.text import unaccent
 
@@ -82,6 +84,42 @@ def read_number(value) -> Reading:
         whole, frac = re.split(r"[.,]", compact.lstrip("+"))
         return Reading(float(f"{whole}.{frac}"))
     return Reading(None, issue="not_a_number")
+
+
+_FAST_KINDS = frozenset({int, float, type(None)})
+_LIMIT = float(2**63)
+
+
+def read_numbers(values: list) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    """`read_number` over a column of cells, as three columns: the number (NaN where there is none), whether
+    the cell is blank, and the issue (None where there is none). The same readings as cell by cell: the
+    Excel numbers and empty cells of a column (a compiled workbook's figures) are converted at once; text,
+    and any number the fast path cannot vouch for (NaN, infinite, 2**63 and beyond), goes through
+    `read_number`."""
+    n = len(values)
+    slow = [i for i, t in enumerate(map(type, values)) if t not in _FAST_KINDS]
+    fast = values
+    if slow:
+        fast = list(values)
+        for i in slow:
+            fast[i] = None
+    try:
+        number = np.array(fast, dtype=float) if n else np.empty(0)  # None -> NaN
+    except (OverflowError, TypeError, ValueError):  # an int beyond a float's range
+        number = np.full(n, np.nan)
+        slow = range(n)
+    blank = np.fromiter((v is None for v in fast), dtype=bool, count=n)
+    with np.errstate(invalid="ignore"):
+        doubtful = ~blank & ~(np.isfinite(number) & (np.abs(number) < _LIMIT))
+    if doubtful.any():
+        slow = sorted(set(slow) | set(np.flatnonzero(doubtful).tolist()))
+    issue: list[str | None] = [None] * n
+    for i in slow:
+        reading = read_number(values[i])
+        blank[i] = reading.blank
+        number[i] = np.nan if reading.number is None else reading.number
+        issue[i] = reading.issue
+    return number, blank, issue
 
 
 # Months: "2024-05", "05/2024", "5/2024", "T5/2024", "Tháng 5/2024", "tháng 05 năm 2024", "05-2024", a date.

@@ -6,12 +6,15 @@ Nothing here needs the database: units are matched and rules applied in `validat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from loaders.headers import HeaderMatcher, header_key
 from loaders.layout import Column, Table, find_table, is_group_label
 from loaders.matching import UnitIndex
-from loaders.numbers import Reading, read_number, read_period
+from loaders.numbers import Reading, read_number, read_numbers, read_period
 from loaders.problems import LoaderError, Problem, Text
 from loaders.readers import RawBook, RawSheet
 
@@ -50,6 +53,61 @@ class CellRecord:
     reading: Reading
 
 
+class Cells:
+    """A file's figure cells, column by column: a compiled workbook has about 2,000 of them, and the rules
+    and the write read them as columns, so no object is built per cell. Iterating gives CellRecords (built
+    on the fly). `number` is NaN where the cell holds no number (blank, or not a usable number: `issue`)."""
+
+    __slots__ = ("blank", "column", "element", "issue", "number", "raw", "ref", "row", "sheet")
+
+    def __init__(self):
+        self.ref: list[int] = []
+        self.sheet: list[str] = []
+        self.row: list[int] = []
+        self.column: list[int] = []
+        self.element: list[str] = []
+        self.raw: list = []
+        self.number: list[float] = []
+        self.blank: list[bool] = []
+        self.issue: list[str | None] = []
+
+    def add(self, ref: int, sheet: str, row: int, column: int, element: str, raw, reading: Reading) -> None:
+        self.ref.append(ref)
+        self.sheet.append(sheet)
+        self.row.append(row)
+        self.column.append(column)
+        self.element.append(element)
+        self.raw.append(raw)
+        self.number.append(_NAN if reading.number is None else reading.number)
+        self.blank.append(reading.blank)
+        self.issue.append(reading.issue)
+
+    def __len__(self) -> int:
+        return len(self.ref)
+
+    def __bool__(self) -> bool:
+        return bool(self.ref)
+
+    def reading(self, i: int) -> Reading:
+        number = self.number[i]
+        return Reading(None if math.isnan(number) else number, self.blank[i], self.issue[i])
+
+    def __iter__(self):
+        for i in range(len(self.ref)):
+            yield CellRecord(self.ref[i], self.sheet[i], self.row[i], self.column[i], self.element[i], self.raw[i],
+                             self.reading(i))
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+
+
+_NAN = float("nan")
+
+
 @dataclass
 class TotalRecord:
     sheet: str
@@ -79,7 +137,7 @@ class ParsedFile:
     sheets_read: list[str] = field(default_factory=list)
     sheets_skipped: list[str] = field(default_factory=list)
     refs: list[UnitRef] = field(default_factory=list)
-    cells: list[CellRecord] = field(default_factory=list)
+    cells: Cells = field(default_factory=Cells)
     totals: list[TotalRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stated_periods: list[tuple[str, str, int, int]] = field(default_factory=list)  # period, sheet, row, column
@@ -205,40 +263,38 @@ def _wide(out: ParsedFile, table: Table, matcher: HeaderMatcher, units: UnitInde
     period_col = period_cols[0].index if period_cols else None
     out.has_period_column |= period_col is not None
     table_refs: list[int] = []
-    totals: list[tuple[int, dict, tuple[int, ...] | None]] = []  # row, cells, its group's unit rows (None: grand)
+    totals: list[tuple[int, int, tuple[int, ...] | None]] = []  # row, its index, its group's unit rows (None: grand)
     group_start = 0  # the first unit row (index into table_refs) of the current group
-    unitless: list[tuple[int, dict]] = []
-    formulas = sheet.formula_without_value
-    element_index = [(c.match.value, c.index) for c in element_cols]
-    for r in range(table.first_data_row, len(sheet.rows) + 1):
+    unitless: list[tuple[int, int]] = []  # row, its index
+    grid = _Grid(sheet, table.first_data_row, [(c.match.value, c.index) for c in element_cols])
+    has_values, has_number = grid.has_values, grid.has_number
+    accepted: list[tuple[int, int]] = []  # (index of the row in the grid, UnitRef.id)
+    first = table.first_data_row
+    for r in range(first, len(sheet.rows) + 1):
+        i = r - first
         row = sheet.rows[r - 1]
         code_text = _cell_text(row[code_col - 1] if code_col and code_col <= len(row) else None) if code_col else None
         name_text = _cell_text(row[name_col - 1] if name_col and name_col <= len(row) else None) if name_col else None
-        cells = {}
-        for element, col in element_index:
-            raw = row[col - 1] if col <= len(row) else None
-            cells[element] = (col, raw, FORMULA if (r, col) in formulas else read_number(raw))
-        has_values = any(not rd.blank for _, _, rd in cells.values())
         label = name_text or code_text
         stt_text = _cell_text(sheet.value(r, stt[0].index)) if stt else None
-        kind = matcher.vocab.total_kind(matcher.folded(label)) if label else None
+        kind = matcher.total_kind(matcher.folded(label)) if label else None
         if kind and not units.candidates(label)[0]:
-            totals.append((r, cells, tuple(table_refs[group_start:]) if kind == "subtotal" else None))
+            totals.append((r, i, tuple(table_refs[group_start:]) if kind == "subtotal" else None))
             if kind == "subtotal":
                 group_start = len(table_refs)
             continue
         if (label and is_group_label(label)) or (stt_text and is_group_label(stt_text)):
             group_start = len(table_refs)
-            if has_values:
+            if has_values[i]:
                 out.problems.append(Problem("subtotal_ignored", out.name, sheet.name, r, name_col or code_col,
                                             params={"label": label or stt_text}))
             continue
-        if not has_values:
+        if not has_values[i]:
             continue  # blank rows, unit rows left empty
-        if not any(rd.number is not None for _, _, rd in cells.values()) and not (label and units.candidates(label)[0]):
+        if not has_number[i] and not (label and units.candidates(label)[0]):
             continue  # words only, under no unit: a footer, a signature, a note ("Nghệ An, ngày …", "NGƯỜI LẬP BIỂU")
         if code_col is None and name_col is None:
-            unitless.append((r, cells))
+            unitless.append((r, i))
             continue
         if not label:
             out.problems.append(Problem("row_without_unit", out.name, sheet.name, r, name_col or code_col))
@@ -248,27 +304,81 @@ def _wide(out: ParsedFile, table: Table, matcher: HeaderMatcher, units: UnitInde
                           sheet.value(r, period_col) if period_col else None, period_col)
         out.refs.append(ref)
         table_refs.append(ref.id)
-        for element, (col, raw, reading) in cells.items():
-            out.cells.append(CellRecord(ref.id, sheet.name, r, col, element, raw, reading))
+        accepted.append((i, ref.id))
     if len(unitless) > 1:
         # Several rows of figures and no unit column: which row is which unit cannot be known.
-        for r, _cells in unitless:
+        for r, _i in unitless:
             out.problems.append(Problem("row_without_unit", out.name, sheet.name, r, None))
     elif unitless:
         # One row of figures: the unit is stated above the table (or chosen by the submitter).
-        r, cells = unitless[0]
+        r, i = unitless[0]
         ref = UnitRef(len(out.refs), sheet.name, r, None, None, None, "statement",
                       sheet.value(r, period_col) if period_col else None, period_col)
         out.refs.append(ref)
         out.single_unit_refs.append(ref.id)
         table_refs.append(ref.id)
-        for element, (col, raw, reading) in cells.items():
-            out.cells.append(CellRecord(ref.id, sheet.name, r, col, element, raw, reading))
-    for r, cells, group in totals:
+        accepted.append((i, ref.id))
+    grid.emit(out.cells, sheet.name, accepted)
+    for r, i, group in totals:
         refs = tuple(table_refs) if group is None else group  # a grand total adds up the whole table, wherever it stands
-        for element, (col, _raw, reading) in cells.items():
-            if not reading.blank and reading.issue is None:
-                out.totals.append(TotalRecord(sheet.name, r, col, element, reading, refs))
+        for element, col, number, blank, issue in grid.row_cells(i):
+            if not blank and issue is None:
+                out.totals.append(TotalRecord(sheet.name, r, col, element, Reading(number), refs))
+
+
+class _Grid:
+    """The figure columns of a wide table's data rows, read column by column (`read_numbers`): the number,
+    blank and issue of every cell, what each row holds, and the cells of chosen rows in row order."""
+
+    def __init__(self, sheet: RawSheet, first: int, element_index: list[tuple[str, int]]):
+        rows = sheet.rows[first - 1:]
+        self._first_row = first
+        self.elements = [e for e, _ in element_index]
+        self.columns = [c for _, c in element_index]
+        self.raw: list[list] = []
+        numbers, blanks = [], []
+        self.issues: list[list[str | None]] = []
+        formulas = [(r - first, c) for r, c in sheet.formula_without_value if r >= first]
+        for col in self.columns:
+            raw = [row[col - 1] if col <= len(row) else None for row in rows]
+            number, blank, issue = read_numbers(raw)
+            for i, c in formulas:
+                if c == col and i < len(raw):  # a formula without its computed value: FORMULA
+                    number[i], blank[i], issue[i] = np.nan, False, FORMULA.issue
+            self.raw.append(raw)
+            numbers.append(number)
+            blanks.append(blank)
+            self.issues.append(issue)
+        n, m = len(rows), len(self.columns)
+        self.number = np.column_stack(numbers) if m else np.empty((n, 0))
+        self.blank = np.column_stack(blanks) if m else np.empty((n, 0), dtype=bool)
+        self.has_values = (~self.blank).any(axis=1).tolist()
+        self.has_number = (~np.isnan(self.number)).any(axis=1).tolist()
+
+    def row_cells(self, i: int):
+        """(element, column, number or None, blank, issue) of row `i`, in column order."""
+        for k, (element, col) in enumerate(zip(self.elements, self.columns)):
+            number = float(self.number[i, k])
+            yield element, col, None if math.isnan(number) else number, bool(self.blank[i, k]), self.issues[k][i]
+
+    def emit(self, cells: Cells, sheet: str, accepted: list[tuple[int, int]]) -> None:
+        """The cells of the `accepted` rows (grid index, UnitRef.id), row by row, into `cells`."""
+        if not accepted:
+            return
+        m = len(self.columns)
+        idx = np.fromiter((i for i, _ in accepted), dtype=np.intp, count=len(accepted))
+        cells.ref += np.repeat([ref for _, ref in accepted], m).tolist()
+        cells.sheet += [sheet] * (len(accepted) * m)
+        cells.row += np.repeat(idx + self._first_row, m).tolist()
+        cells.column += self.columns * len(accepted)
+        cells.element += self.elements * len(accepted)
+        cells.raw += [self.raw[k][i] for i in idx.tolist() for k in range(m)]
+        cells.number += self.number[idx].ravel().tolist()
+        cells.blank += self.blank[idx].ravel().tolist()
+        if any(any(v is not None for v in issue) for issue in self.issues):
+            cells.issue += [self.issues[k][i] for i in idx.tolist() for k in range(m)]
+        else:
+            cells.issue += [None] * (len(accepted) * m)
 
 
 def _unit_column_by_content(table: Table, units: UnitIndex) -> Column | None:
@@ -363,7 +473,7 @@ def _long(out: ParsedFile, table: Table, matcher: HeaderMatcher) -> None:
                 out.single_unit_refs.append(ref.id)
                 refs_by_key[key] = ref.id
             ref_id = refs_by_key[key]
-        out.cells.append(CellRecord(ref_id, sheet.name, r, value_col, element.value, raw, reading))
+        out.cells.add(ref_id, sheet.name, r, value_col, element.value, raw, reading)
 
 
 def _element_of_row(code_cell: str | None, name_cell: str | None, matcher: HeaderMatcher):

@@ -190,7 +190,10 @@ class Problem:
         return f"{label}: {self.where(lang)}: {self.message(lang)} {self.hint(lang)}"
 
     def as_dict(self) -> dict:
-        """The stable JSON form (CLI `--json`, stored warnings)."""
+        """The stable JSON form (CLI `--json`, stored warnings). The parameters are rendered once per language
+        for the message and the hint (a bulk load stores about a thousand warnings)."""
+        vi = {k: _render(v, "vi") for k, v in self.params.items()}
+        en = {k: _render(v, "en") for k, v in self.params.items()}
         return {
             "severity": self.severity,
             "code": self.code,
@@ -202,10 +205,10 @@ class Problem:
             "unit": self.unit,
             "element": self.element,
             "period": self.period,
-            "message_vi": self.message("vi"),
-            "message_en": self.message("en"),
-            "hint_vi": self.hint("vi"),
-            "hint_en": self.hint("en"),
+            "message_vi": i18n.t(f"loaders.problem.{self.code}", "vi", **vi),
+            "message_en": i18n.t(f"loaders.problem.{self.code}", "en", **en),
+            "hint_vi": i18n.t(f"loaders.hint.{self.code}", "vi", **vi),
+            "hint_en": i18n.t(f"loaders.hint.{self.code}", "en", **en),
         }
 
 

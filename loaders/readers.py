@@ -20,7 +20,7 @@ import io
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from loaders.problems import LoaderError, Problem
 
@@ -309,6 +309,7 @@ def _read_xlsx(name: str, content: bytes, archive: zipfile.ZipFile, layout: list
     visible = [p for p in layout if p.state == "visible"]
     hidden = [p.title for p in layout if p.state != "visible"]
     xmls: dict[str, bytes] = {}
+    counted: dict[str, int] = {}  # cells counted in a part read whole (the scan needs the count again)
     total = 0
     for part in visible:
         small = archive.getinfo(part.path).file_size <= _READ_WHOLE
@@ -316,15 +317,17 @@ def _read_xlsx(name: str, content: bytes, archive: zipfile.ZipFile, layout: list
         declared = _declared_in(xml[:4096]) if xml is not None else _declared_cells(archive, part.path)
         if declared is not None and total + declared > limits.max_cells:
             raise too_many("too_many_cells", part.title, max_cells=limits.max_cells)
-        total += _count_cells_in(xml) if xml is not None else _count_cells(archive, part.path)
+        n = _count_cells_in(xml) if xml is not None else _count_cells(archive, part.path)
+        total += n
         if total > limits.max_cells:
             raise too_many("too_many_cells", part.title, max_cells=limits.max_cells)
         if xml is not None:
             xmls[part.path] = xml
+            counted[part.path] = n
     scans = []
     for part in visible:
         xml = xmls.get(part.path) or archive.read(part.path)
-        scan = _scan_sheet(xml)
+        scan = _scan_sheet(xml, counted.get(part.path))
         if scan is None:
             return None
         if (scan.declared_cols or 0) > limits.max_columns or scan.cols > limits.max_columns:
@@ -410,46 +413,49 @@ def _well_formed(xml: bytes, namespace: bytes) -> bool:
     return True
 
 
-def _scan_sheet(xml: bytes) -> _SheetScan | None:
+def _scan_sheet(xml: bytes, cells: int | None = None) -> _SheetScan | None:
     """The box, merged ranges, formulas without a cached value, external links and error values of a
     sheet's XML. None when a row or a cell does not state its reference (allowed, rare: calamine would
-    place it by counting, which the box could not bound)."""
-    refs = _CELL_REF.findall(xml)
-    if len(refs) != _count_cells_in(xml):
+    place it by counting, which the box could not bound). `cells`: the part's cells, when already counted."""
+    rx = _patterns_for(xml)
+    refs = rx.cell_ref.findall(xml)
+    if len(refs) != (_count_cells_in(xml) if cells is None else cells):
         return None
-    if b' t="' in xml and not _CELL_TYPES.issuperset(_CELL_TYPE.findall(xml)):
+    if b' t="' in xml and not _CELL_TYPES.issuperset(rx.cell_type.findall(xml)):
         return None  # a cell type the format does not define: openpyxl's reading of it stands
-    row_refs = _ROW_REF.findall(xml)
-    if len(row_refs) != len(_ROW_TAG.findall(xml)):
+    row_refs = rx.row_ref.findall(xml)
+    if len(row_refs) != len(rx.row_tag.findall(xml)):
         return None
     rows = max((int(r) for r in row_refs), default=0)
     cols = 0
     if refs:
-        rows = max(rows, max(int(r) for _, r in refs))
-        cols = _column(max({c for c, _ in refs}, key=lambda c: (len(c), c)))
-    m = _DIMENSION.search(xml, 0, 4096)
+        letters, numbers = zip(*refs)
+        rows = max(rows, max(map(int, numbers)))
+        cols = _column(max(set(letters), key=lambda c: (len(c), c)))
+    m = rx.dimension.search(xml, 0, 4096)
     declared_cols = _column(m.group(3)) if m and m.group(3) else None
     merged = []
     if b"mergeCell" in xml:
-        for m in _MERGE.finditer(xml):
+        for m in rx.merge.finditer(xml):
             (r1, c1), (r2, c2) = _coordinate(m.group(1)), _coordinate(m.group(2) or m.group(1))
             merged.append((r1, c1, r2, c2))
-    has_formula = _HAS_FORMULA.search(xml) is not None
-    missing = _formulas_without_value(xml) if has_formula else set()
-    external = _external_formulas(xml) if has_formula else []
-    errors = _error_values(xml) if b't="e"' in xml else {}
+    has_formula = rx.has_formula.search(xml) is not None
+    missing = _formulas_without_value(xml, rx) if has_formula else set()
+    external = _external_formulas(xml, rx) if has_formula else []
+    errors = _error_values(xml, rx) if b't="e"' in xml else {}
     return _SheetScan(rows, cols, declared_cols, merged, missing, external, errors)
 
 
-def _error_values(xml: bytes) -> dict[tuple[int, int], str]:
+def _error_values(xml: bytes, rx: _Patterns | None = None) -> dict[tuple[int, int], str]:
     """Cells holding an error value (#DIV/0!, #REF!, #N/A): openpyxl gives their text, calamine an empty
     cell, which would read as a blank. Their text is put back, and a figure cell showing one is then
     "not a number", as before."""
+    rx = rx or _FULL
     out = {}
-    for m in _ERROR_CELL.finditer(xml):
+    for m in rx.error_cell.finditer(xml):
         ref = _REF_ATTR.search(m.group(0))
-        end = _CELL_END.search(xml, m.end())
-        value = _VALUE_TEXT.search(xml, m.end(), end.start() if end else len(xml))
+        end = rx.cell_end.search(xml, m.end())
+        value = rx.value_text.search(xml, m.end(), end.start() if end else len(xml))
         if ref and value:
             out[(int(ref.group(2)), _column(ref.group(1)))] = value.group(1).decode("utf-8", "replace")
     return out
@@ -653,14 +659,15 @@ def _read_worksheet(name: str, ws, archive: zipfile.ZipFile, limits: Limits, not
     return RawSheet(ws.title, rows, merged, missing)
 
 
-def _external_formulas(xml: bytes) -> list[tuple[tuple[int, int], str]]:
+def _external_formulas(xml: bytes, rx: _Patterns | None = None) -> list[tuple[tuple[int, int], str]]:
     """The cells whose formula refers to another workbook, with the formula (its value is whatever that
     workbook held when this one was last saved, on someone else's machine)."""
+    rx = rx or _FULL
     out = []
-    for f in _FORMULA_TEXT.finditer(xml):
+    for f in rx.formula_text.finditer(xml):
         if not _EXTERNAL_REF.search(f.group(1)):
             continue
-        starts = list(_CELL_START.finditer(xml, max(0, f.start() - 400), f.start()))
+        starts = list(rx.cell_start.finditer(xml, max(0, f.start() - 400), f.start()))
         if not starts:
             continue
         cell = starts[-1]
@@ -674,20 +681,21 @@ _CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _VALUE = re.compile(rb"<(?:\w+:)?v>\s*[^<\s]")
 
 
-def _formulas_without_value(xml: bytes) -> set[tuple[int, int]]:
+def _formulas_without_value(xml: bytes, rx: _Patterns | None = None) -> set[tuple[int, int]]:
     """Cells with a formula and no cached value: a workbook written by a program and never opened in
     Excel. data_only reading shows them as empty, which would silently lose the figure. Only the cells
     around each formula are looked at (a sheet has far fewer formulas than cells)."""
+    rx = rx or _FULL
     out = set()
-    for f in _HAS_FORMULA.finditer(xml):
+    for f in rx.has_formula.finditer(xml):
         window_start = max(0, f.start() - 400)
-        starts = list(_CELL_START.finditer(xml, window_start, f.start()))
+        starts = list(rx.cell_start.finditer(xml, window_start, f.start()))
         if not starts:
             continue
         cell = starts[-1]
-        end = _CELL_END.search(xml, f.end())
+        end = rx.cell_end.search(xml, f.end())
         inner = xml[cell.end(): end.start() if end else len(xml)]
-        if not _VALUE.search(inner) and b"inlineStr" not in xml[cell.start(): cell.end() + 40]:
+        if not rx.value.search(inner) and b"inlineStr" not in xml[cell.start(): cell.end() + 40]:
             out.add((int(cell.group(2)), _column(cell.group(1))))
     return out
 
@@ -743,3 +751,37 @@ def _consistent_columns(sample: str, delimiter: str) -> int:
         return 0
     common = max(set(counts), key=counts.count)
     return counts.count(common)
+
+
+# --- the scans' patterns, for XML with and without namespace prefixes -----------------------------------
+
+@dataclass(frozen=True)
+class _Patterns:
+    cell_ref: re.Pattern
+    cell_type: re.Pattern
+    row_ref: re.Pattern
+    row_tag: re.Pattern
+    dimension: re.Pattern
+    merge: re.Pattern
+    has_formula: re.Pattern
+    cell_start: re.Pattern
+    cell_end: re.Pattern
+    value: re.Pattern
+    formula_text: re.Pattern
+    error_cell: re.Pattern
+    value_text: re.Pattern
+
+
+_FULL = _Patterns(_CELL_REF, _CELL_TYPE, _ROW_REF, _ROW_TAG, _DIMENSION, _MERGE, _HAS_FORMULA, _CELL_START, _CELL_END,
+                  _VALUE, _FORMULA_TEXT, _ERROR_CELL, _VALUE_TEXT)
+# The same patterns without the optional namespace prefix of each tag ("<x:c", "</x:c>"). In a part where
+# no tag has a prefix that optional group can never match, so these find exactly what the full ones find,
+# several times faster (the regex engine no longer tries a prefix at every "<": 0.05 ms instead of 0.4 ms
+# per pattern over a compiled workbook's 100 KB sheet).
+_PLAIN = _Patterns(*(re.compile(p.pattern.replace(rb"(?:\w+:)?", b""), p.flags)
+                    for p in (getattr(_FULL, f.name) for f in fields(_FULL))))
+_PREFIXED_TAG = re.compile(rb"</?\w+:")
+
+
+def _patterns_for(xml: bytes) -> _Patterns:
+    return _FULL if _PREFIXED_TAG.search(xml) else _PLAIN

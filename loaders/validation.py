@@ -364,45 +364,34 @@ def validate(files: list[Resolved], ctx: Context) -> None:
         row = rows[i]
         files[row["file"]].problems.append(_ref_problem(check, row, files, ctx))
 
-    cells = _cell_frame(files, ctx)
-    if not cells.empty:
-        firsts = cells.drop_duplicates(["file", "unit_key", "period", "element"]).set_index(
-            ["file", "unit_key", "period", "element"])
-        rows = _Rows(cells)
-        for check, i in _failures(cell_schema(), cells):
-            row = rows[i]
-            files[row["file"]].problems.append(_cell_problem(check, row, files, ctx, firsts))
+    cells = _Cells(files, ctx)
+    if cells.n:
+        frame = cells.schema_frame()
+        failures = _failures(cell_schema(), frame)
+        if failures:
+            rows = _Rows(cells.frame(), [i for _, i in failures])
+            for check, i in failures:
+                row = rows[i]
+                files[row["file"]].problems.append(_cell_problem(check, row, i, files, ctx, cells))
     # Cross-cell rules (ratios, changes, totals) look only at figures that passed the cell rules: a negative
     # or fractional denominator is reported once, as itself, not again through every ratio it enters.
-    if not cells.empty:
-        number = cells["number"]
-        valid = cells["issue"].isna() & number.notna() & (number >= 0) & (number == np.floor(number)) & (number < MAX_VALUE)
-        good = cells[valid & cells["unit_code"].notna() & cells["period"].notna()]
-    else:
-        good = cells
-    where = {
-        (f, u, p, e): (s, r, c)
-        for f, u, p, e, s, r, c in zip(*(good[k].tolist() for k in ("file", "unit_code", "period", "element", "sheet", "row", "column")))
-    }
-    first_of = {}
-    for f, u, p, s, r in zip(*(good[k].tolist() for k in ("file", "unit_code", "period", "sheet", "row"))):
-        first_of.setdefault((f, u, p), (s, r, None))
-    # A figure given but refused by a cell rule is not also "missing".
-    given = cells[~cells["blank"] & cells["unit_code"].notna() & cells["period"].notna()] if not cells.empty else cells
-    wide = _wide_frame(good, ctx)
-    ratios = _ratio_frame(wide, ctx)
-    ratio_rows = _Rows(ratios)
-    for check, i in _failures(ratio_schema(ratios), ratios):
+    good = cells.good()
+    wide = _Wide(cells, good, ctx)
+    ratios = _ratio_frame(wide.frame, ctx)
+    failures = _failures(ratio_schema(ratios), ratios)
+    ratio_rows = _Rows(ratios, [i for _, i in failures])
+    for check, i in failures:
         row = ratio_rows[i]
-        files[row["file"]].problems.append(_ratio_problem(row, where, files, ctx))
-    warnings = _warning_frame(files, wide, good, given, ctx)
-    warning_rows = _Rows(warnings)
-    for check, i in _failures(warning_schema(warnings), warnings):
+        files[row["file"]].problems.append(_ratio_problem(row, wide, files, ctx))
+    warnings = _warning_frame(files, wide, cells, ctx)
+    failures = _failures(warning_schema(warnings), warnings)
+    warning_rows = _Rows(warnings, [i for _, i in failures])
+    for check, i in failures:
         row = warning_rows[i]
-        loc = where.get((row["file"], row["unit_code"], row["period"], row["element"])) or first_of.get(
-            (row["file"], row["unit_code"], row["period"]), (None, None, None))
+        loc = wide.where(row["file"], row["unit_code"], row["period"], row["element"]) or wide.first_of(
+            row["file"], row["unit_code"], row["period"])
         files[row["file"]].problems.append(_warning_problem(check, row, loc, files, ctx))
-    totals = _totals_frame(files, good)
+    totals = _totals_frame(files, cells, good)
     totals_rows = _Rows(totals)
     for check, i in _failures(totals_schema(totals), totals):
         row = totals_rows[i]
@@ -416,21 +405,30 @@ def validate(files: list[Resolved], ctx: Context) -> None:
     for f in files:
         if not f.parsed.cells and not any(p.is_error for p in f.problems):
             f.problems.append(Problem("no_values", f.name))
-        elif f.parsed.cells and all(c.reading.blank for c in f.parsed.cells):
+        elif f.parsed.cells and all(f.parsed.cells.blank):
             f.problems.append(Problem("no_values", f.name))
 
 
 class _Rows:
-    """Rows of a frame by position, as dicts, turned into Python values once (for the problems only)."""
+    """Rows of a frame by position, as dicts, turned into Python values once (for the problems only): only
+    the rows at `positions` (the failures), when given; a warnings frame has a row per figure."""
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, positions: list[int] | None = None):
         self.frame = frame
+        self.positions = positions
         self._columns: dict[str, list] | None = None
+        self._at: dict[int, int] | None = None
 
     def __getitem__(self, i: int) -> dict:
         if self._columns is None:
-            self._columns = {c: self.frame[c].tolist() for c in self.frame.columns}
-        return {c: values[i] for c, values in self._columns.items()}
+            if self.positions is None:
+                self._columns = {c: self.frame[c].tolist() for c in self.frame.columns}
+            else:
+                wanted = sorted(set(self.positions))
+                self._at = {p: k for k, p in enumerate(wanted)}
+                self._columns = {c: self.frame[c].iloc[wanted].tolist() for c in self.frame.columns}
+        k = i if self._at is None else self._at[i]
+        return {c: values[k] for c, values in self._columns.items()}
 
 
 def _enrich(files: list[Resolved], ctx: Context) -> None:
@@ -438,7 +436,7 @@ def _enrich(files: list[Resolved], ctx: Context) -> None:
     the file has not given yet (what the column may be)."""
     registry = ctx.registry
     for f in files:
-        present = {c.element for c in f.parsed.cells}
+        present = set(f.parsed.cells.element)
         form = registry.form_by_code.get(f.form) if f.form else None
         pool = form.elements if form else tuple(e.code for e in registry.elements)
         expected = [element_text(registry, e) for e in pool if e not in present] or ["–"]
@@ -521,67 +519,218 @@ def _before(index: UnitIndex, code: str) -> Text:
     return Text(i18n.t("loaders.instead.none", "vi"), i18n.t("loaders.instead.none", "en"))
 
 
-def _cell_frame(files: list[Resolved], ctx: Context) -> pd.DataFrame:
-    # Built column by column (a compiled workbook has about 2,000 cells): the same frame as from a list of
-    # rows, without turning every row into a tuple and back.
-    cols: dict[str, list] = {k: [] for k in ("file", "ref", "sheet", "row", "column", "unit_code", "unit_key", "period",
-                                             "element", "number", "blank", "issue", "in_form", "raw")}
-    for fi, f in enumerate(files):
-        form = ctx.registry.form_by_code.get(f.form) if f.form else None
-        cells = f.parsed.cells
-        if not cells:
-            continue
-        refs = [c.ref for c in cells]
-        code_of = {r: f.unit_of(r) for r in set(refs)}
-        codes = [code_of[r] for r in refs]
-        elements = [c.element for c in cells]
-        readings = [c.reading for c in cells]
-        form_elements = form.elements if form is not None else None
-        n = len(cells)
-        cols["file"] += [fi] * n
-        cols["ref"] += refs
-        cols["sheet"] += [c.sheet for c in cells]
-        cols["row"] += [c.row for c in cells]
-        cols["column"] += [c.column for c in cells]
-        cols["unit_code"] += codes
-        cols["unit_key"] += [code or f"?{r}" for code, r in zip(codes, refs)]
-        cols["period"] += [f.ref_periods.get(r) for r in refs]
-        cols["element"] += elements
-        cols["number"] += [r.number for r in readings]
-        cols["blank"] += [r.blank for r in readings]
-        cols["issue"] += [r.issue for r in readings]
-        cols["in_form"] += [True] * n if form_elements is None else [e in form_elements for e in elements]
-        cols["raw"] += [c.raw for c in cells]
-    frame = pd.DataFrame(cols)
-    frame["number"] = frame["number"].astype(float)
-    frame["issue"] = frame["issue"].astype(object)
-    # Blank cells are not figures: they take part in the duplicate rule but in no value rule.
-    return frame
+_CELL_COLUMNS = ("file", "ref", "sheet", "row", "column", "unit_code", "unit_key", "period", "element", "number", "blank",
+                 "issue", "in_form", "raw")
 
 
-def _cell_problem(check: str, row, files: list[Resolved], ctx: Context, firsts: pd.DataFrame) -> Problem:
+class _Cells:
+    """Every figure cell of the batch, column by column (a compiled workbook has about 2,000 cells): lists as
+    the files' cell columns give them, numpy arrays where the rules compute, and the units and months coded
+    as integers (in sorted order, -1 for none) so that cells group without a string compared per cell."""
+
+    def __init__(self, files: list[Resolved], ctx: Context):
+        cols: dict[str, list] = {k: [] for k in _CELL_COLUMNS}
+        for fi, f in enumerate(files):
+            form = ctx.registry.form_by_code.get(f.form) if f.form else None
+            cells = f.parsed.cells
+            if not cells:
+                continue
+            refs = cells.ref
+            code_of = {r: f.unit_of(r) for r in set(refs)}
+            key_of = {r: code or f"?{r}" for r, code in code_of.items()}
+            period_of = {r: f.ref_periods.get(r) for r in code_of}
+            elements = cells.element
+            n = len(cells)
+            cols["file"] += [fi] * n
+            cols["ref"] += refs
+            cols["sheet"] += cells.sheet
+            cols["row"] += cells.row
+            cols["column"] += cells.column
+            cols["unit_code"] += map(code_of.__getitem__, refs)
+            cols["unit_key"] += map(key_of.__getitem__, refs)
+            cols["period"] += map(period_of.__getitem__, refs)
+            cols["element"] += elements
+            cols["number"] += cells.number
+            cols["blank"] += cells.blank
+            cols["issue"] += cells.issue
+            if form is None:
+                cols["in_form"] += [True] * n
+            else:
+                in_form = {e: e in form.elements for e in set(elements)}
+                cols["in_form"] += map(in_form.__getitem__, elements)
+            cols["raw"] += cells.raw
+        self.cols = cols
+        self.n = n = len(cols["file"])
+        self.file = np.array(cols["file"], dtype=np.int64)
+        self.ref = np.array(cols["ref"], dtype=np.int64)
+        self.number = np.array(cols["number"], dtype=float)
+        self.blank = np.array(cols["blank"], dtype=bool)
+        self.issue_none = np.fromiter((x is None for x in cols["issue"]), dtype=bool, count=n)
+        self.element = _objects(cols["element"])
+        self.unit = _objects(cols["unit_code"])
+        self.period = _objects(cols["period"])
+        self.unit_id, self.units = _sorted_codes(self.unit)
+        self.period_id, self.periods = _sorted_codes(self.period)
+        self._firsts: dict | None = None
+
+    def schema_frame(self) -> pd.DataFrame:
+        """What `cell_schema` judges: the value columns and the key of the duplicate rule (the same rows as
+        `frame()`, the key's texts kept as Python objects)."""
+        c = self.cols
+        return pd.DataFrame({
+            "file": self.file, "unit_key": _series(c["unit_key"]), "period": _series(self.period),
+            "element": _series(self.element), "number": self.number, "issue": _series(c["issue"]),
+            "in_form": np.array(c["in_form"], dtype=bool),
+        })
+
+    def frame(self) -> pd.DataFrame:
+        """Every column, as a frame built from the rows (what a problem reads its cell from)."""
+        frame = pd.DataFrame(self.cols)
+        frame["number"] = frame["number"].astype(float)
+        frame["issue"] = frame["issue"].astype(object)
+        return frame
+
+    def first_index(self, i: int) -> int:
+        """The first cell of the batch with cell `i`'s file, unit, month and element."""
+        if self._firsts is None:
+            c = self.cols
+            firsts: dict = {}
+            for j, key in enumerate(zip(c["file"], c["unit_key"], c["period"], c["element"])):
+                firsts.setdefault(key, j)
+            self._firsts = firsts
+        c = self.cols
+        return self._firsts[(c["file"][i], c["unit_key"][i], c["period"][i], c["element"][i])]
+
+    def good(self) -> np.ndarray:
+        """The cells holding a valid figure for a known unit and month (positions, in cell order)."""
+        if not self.n:
+            return np.empty(0, dtype=np.intp)
+        number = self.number
+        with np.errstate(invalid="ignore"):
+            valid = (self.issue_none & ~np.isnan(number) & (number >= 0) & (number == np.floor(number))
+                     & (number < MAX_VALUE) & (self.unit_id >= 0) & (self.period_id >= 0))
+        return np.flatnonzero(valid)
+
+    def row_key(self) -> np.ndarray:
+        """file × unit × month as one integer per cell, in that sort order (meaningless where unit or month is none)."""
+        return (self.file * len(self.units) + self.unit_id) * len(self.periods) + self.period_id
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _series(values) -> pd.Series:
+    """Python objects kept as they are (a frame would turn a column of texts into Arrow strings, a
+    conversion per cell that no rule needs)."""
+    return pd.Series(values, dtype=object)
+
+
+def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the texts in `values` in sorted order of the texts (-1 for None), and the texts."""
+    if not len(values):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+class _Wide:
+    """Valid figures, one row per file × unit × month (in that order), the registry's elements across; and
+    where each figure stands in its file."""
+
+    def __init__(self, cells: _Cells, good: np.ndarray, ctx: Context):
+        self.cells, self.good = cells, good
+        self.codes = codes = [e.code for e in ctx.registry.elements]
+        self.code_index = {c: j for j, c in enumerate(codes)}
+        m = len(codes)
+        self._where: np.ndarray | None = None
+        self._firsts: np.ndarray | None = None
+        self._row_of: dict | None = None
+        if not len(good):
+            self.n = 0
+            self.keys = np.empty(0, dtype=np.int64)
+            self.frame = pd.DataFrame(columns=["file", "unit_code", "period", *codes])
+            return
+        key = cells.row_key()[good]
+        self.keys, self.inv = np.unique(key, return_inverse=True)
+        self.inv = self.inv.ravel()
+        self.n = n = len(self.keys)
+        first = np.unique(self.inv, return_index=True)[1]  # each row's first cell (in good)
+        self._first_cell = good[first]
+        self.file = cells.file[self._first_cell]
+        self.unit = cells.unit[self._first_cell]
+        self.period = cells.period[self._first_cell]
+        self.element_id = _element_ids(cells.element[good], self.code_index)
+        values = np.full(n * m, np.nan)
+        flat, last = self._last_per_flat()
+        values[flat] = cells.number[good[last]]
+        self.values = values.reshape(n, m)
+        self._flat_cells = (flat, good[last])
+        frame = {"file": self.file, "unit_code": self.unit, "period": self.period}
+        frame.update({c: self.values[:, j] for j, c in enumerate(codes)})
+        self.frame = pd.DataFrame(frame)
+
+    def _last_per_flat(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row × element positions, the position in `good` of the last cell giving each)."""
+        m = len(self.codes)
+        sel = np.flatnonzero(self.element_id >= 0)
+        flat = self.inv[sel] * m + self.element_id[sel]
+        uniq, first_in_reversed = np.unique(flat[::-1], return_index=True)
+        return uniq, sel[::-1][first_in_reversed]
+
+    def row_of(self, file: int, unit: str, period: str) -> int | None:
+        if self._row_of is None:
+            self._row_of = {(int(f), u, p): r for r, (f, u, p) in enumerate(zip(self.file.tolist(), self.unit, self.period))}
+        return self._row_of.get((file, unit, period))
+
+    def where(self, file: int, unit: str, period: str, element: str) -> tuple | None:
+        """(sheet, row, column) of the figure kept for this file, unit, month and element (the last given)."""
+        r, j = self.row_of(file, unit, period), self.code_index.get(element)
+        if r is None or j is None:
+            return None
+        if self._where is None:
+            self._where = np.full(self.n * len(self.codes), -1, dtype=np.int64)
+            flat, cell = self._flat_cells
+            self._where[flat] = cell
+        i = int(self._where[r * len(self.codes) + j])
+        if i < 0:
+            return None
+        c = self.cells.cols
+        return c["sheet"][i], c["row"][i], c["column"][i]
+
+    def first_of(self, file: int, unit: str, period: str) -> tuple:
+        """(sheet, row, None) of the first valid figure of this file, unit and month."""
+        r = self.row_of(file, unit, period)
+        if r is None:
+            return None, None, None
+        i = int(self._first_cell[r])
+        c = self.cells.cols
+        return c["sheet"][i], c["row"][i], None
+
+
+def _element_ids(elements: np.ndarray, code_index: dict[str, int]) -> np.ndarray:
+    """Each element's position among the registry's codes (-1 for none)."""
+    if not len(elements):
+        return np.empty(0, dtype=np.int64)
+    codes, uniques = pd.factorize(elements)
+    lookup = np.array([code_index.get(u, -1) for u in uniques], dtype=np.int64)
+    return lookup[codes]
+
+
+def _cell_problem(check: str, row, i: int, files: list[Resolved], ctx: Context, cells: _Cells) -> Problem:
     params: dict = {"value": _shown(row["raw"]), "element": element_text(ctx.registry, row["element"])}
     if check == "duplicate_row":
-        first = firsts.loc[(row["file"], row["unit_key"], row["period"], row["element"])]
+        j = cells.first_index(i)
+        c = cells.cols
         from openpyxl.utils import get_column_letter
 
-        params["first"] = f"{first['sheet']}!{get_column_letter(int(first['column']))}{int(first['row'])}"
+        params["first"] = f"{c['sheet'][j]}!{get_column_letter(int(c['column'][j]))}{int(c['row'][j])}"
     if check == "element_not_in_form":
         params["form"] = form_text(ctx.registry, files[row["file"]].form)
     return Problem(check, files[row["file"]].name, row["sheet"], int(row["row"]), int(row["column"]),
                    unit=row["unit_code"], element=row["element"], period=row["period"], params=params)
-
-
-def _wide_frame(good: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    """Valid figures, one row per file × unit × month, elements across."""
-    codes = [e.code for e in ctx.registry.elements]
-    if good.empty:
-        return pd.DataFrame(columns=["file", "unit_code", "period", *codes])
-    last = good.drop_duplicates(["file", "unit_code", "period", "element"], keep="last")
-    wide = last.set_index(["file", "unit_code", "period", "element"])["number"].unstack("element")
-    wide = wide.reindex(columns=codes).reset_index()
-    wide.columns.name = None
-    return wide
 
 
 def _ratio_frame(wide: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -602,57 +751,86 @@ def _ratio_frame(wide: pd.DataFrame, ctx: Context) -> pd.DataFrame:
                 parts[name].append(values)
     if not parts["num"]:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({c: np.concatenate(v) for c, v in parts.items()})
+    frame = pd.DataFrame({c: np.concatenate(v) if c in ("num", "den") else _series(np.concatenate(v)) for c, v in parts.items()})
     frame["file"] = frame["file"].astype(int)
     return frame
 
 
-def _warning_frame(files: list[Resolved], wide: pd.DataFrame, good: pd.DataFrame, given: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def _warning_frame(files: list[Resolved], wide: _Wide, cells: _Cells, ctx: Context) -> pd.DataFrame:
     """One row per file × unit × month × element: this month's value, the previous month's (from this batch
     where it holds that month, a bulk load; else the database), whether it is a stock, and whether the form
     expects it and the file leaves it out (a figure given but refused by a cell rule is not "missing")."""
     registry = ctx.registry
-    codes = [e.code for e in registry.elements]
+    codes = wide.codes
     columns = ["file", "unit_code", "period", "element", "value", "prev", "stock", "expects"]
-    if wide.empty:
+    if not wide.n:
         return pd.DataFrame(columns=columns)
-    keys = pd.MultiIndex.from_arrays([wide["unit_code"], wide["period"]])
-    values = wide[codes].to_numpy(dtype=float)
+    values = wide.values
     n, m = values.shape
+    units, months = wide.unit.tolist(), wide.period.tolist()
 
-    latest = good.sort_values("file", kind="stable").drop_duplicates(["unit_code", "period", "element"], keep="last")
-    earlier = pd.DataFrame(list(ctx.previous), columns=["unit_code", "period", "element"])
-    earlier["number"] = list(ctx.previous.values())
-    known = pd.concat([earlier, latest[["unit_code", "period", "element", "number"]]], ignore_index=True)
-    known = known.drop_duplicates(["unit_code", "period", "element"], keep="last")
-    following = {p: periods.add(p, 1) for p in known["period"].unique()}
-    known["period"] = known["period"].map(following)
-    prev_wide = known.set_index(["unit_code", "period", "element"])["number"].unstack("element")
-    prev = prev_wide.reindex(index=keys, columns=codes).to_numpy(dtype=float)
+    # The previous month of each row's unit: the batch's latest figure (the last file giving it wins), else
+    # the database's.
+    before = {p: periods.add(p, -1) for p in set(months)}
+    wanted: dict[tuple[str, str], int] = {}  # (unit, previous month) -> its row in `prev_of`
+    row_wanted = np.array([wanted.setdefault((u, before[p]), len(wanted)) for u, p in zip(units, months)], dtype=np.int64)
+    prev_of = np.full((len(wanted), m), np.nan)
+    code_index = wide.code_index
+    for (u, p, e), v in ctx.previous.items():
+        q, j = wanted.get((u, p)), code_index.get(e)
+        if q is not None and j is not None:
+            prev_of[q, j] = v
+    good = wide.good
+    if len(good):
+        # Latest by file order (stable: within a file, the last cell), the batch's cells of the wanted months.
+        order = good[np.argsort(cells.file[good], kind="stable")]
+        element_id = _element_ids(cells.element[order], code_index)
+        pair = cells.unit_id[order] * len(cells.periods) + cells.period_id[order]
+        pair_inv = np.unique(pair, return_inverse=True)[1]
+        pair_inv = pair_inv.ravel()
+        first = np.unique(pair_inv, return_index=True)[1]
+        target = np.array([wanted.get((u, p), -1) for u, p in zip(cells.unit[order[first]], cells.period[order[first]])],
+                          dtype=np.int64)
+        q = target[pair_inv]
+        sel = np.flatnonzero((q >= 0) & (element_id >= 0))
+        if len(sel):
+            flat = q[sel] * m + element_id[sel]
+            uniq, first_in_reversed = np.unique(flat[::-1], return_index=True)
+            prev_of.ravel()[uniq] = cells.number[order[sel[::-1][first_in_reversed]]]
+    prev = prev_of[row_wanted]
 
-    forms = [files[f].form for f in wide["file"].tolist()]
+    forms = [files[f].form for f in wide.file.tolist()]
     expected_of: dict[tuple, np.ndarray] = {}
-    for form, unit in set(zip(forms, wide["unit_code"].tolist())):
+    for form, unit in set(zip(forms, units)):
         f_obj = registry.form_by_code.get(form) if form else None
         expected_of[(form, unit)] = np.array([bool(f_obj) and f_obj.expects(c, unit) for c in codes])
-    expected = np.vstack([expected_of[(form, unit)] for form, unit in zip(forms, wide["unit_code"].tolist())])
-    shown = (given.drop_duplicates(["file", "unit_code", "period", "element"]).assign(one=1.0)
-             .set_index(["file", "unit_code", "period", "element"])["one"].unstack("element"))
-    shown = shown.reindex(index=pd.MultiIndex.from_frame(wide[["file", "unit_code", "period"]]), columns=codes)
-    expects = expected & shown.isna().to_numpy()
+    expected = np.vstack([expected_of[(form, unit)] for form, unit in zip(forms, units)])
+    # Given: a figure written (not blank), for a known unit and month, whatever the cell rules made of it.
+    shown = np.zeros(n * m, dtype=bool)
+    given = np.flatnonzero(~cells.blank & (cells.unit_id >= 0) & (cells.period_id >= 0))
+    if len(given):
+        key = cells.row_key()[given]
+        r = np.searchsorted(wide.keys, key)
+        r[r >= n] = 0
+        element_id = _element_ids(cells.element[given], code_index)
+        hit = (wide.keys[r] == key) & (element_id >= 0)
+        shown[r[hit] * m + element_id[hit]] = True
+    expects = expected & ~shown.reshape(n, m)
 
     stock = np.array([e.kind == "stock" for e in registry.elements])
-    frame = pd.DataFrame({
-        "file": np.repeat(wide["file"].to_numpy(), m), "unit_code": np.repeat(wide["unit_code"].to_numpy(dtype=object), m),
-        "period": np.repeat(wide["period"].to_numpy(dtype=object), m), "element": np.tile(np.array(codes, dtype=object), n),
-        "value": values.ravel(), "prev": prev.ravel(), "stock": np.tile(stock, n), "expects": expects.ravel(),
+    value, expects = values.ravel(), expects.ravel()
+    keep = np.flatnonzero(~np.isnan(value) | expects)  # a figure given, or one the form expects
+    row, col = keep // m, keep % m
+    return pd.DataFrame({
+        "file": wide.file[row], "unit_code": _series(wide.unit[row]), "period": _series(wide.period[row]),
+        "element": _series(np.array(codes, dtype=object)[col]), "value": value[keep], "prev": prev.ravel()[keep],
+        "stock": stock[col], "expects": expects[keep],
     })
-    return frame[frame["value"].notna() | frame["expects"]].reset_index(drop=True)
 
 
-def _ratio_problem(row, where: dict, files: list[Resolved], ctx: Context) -> Problem:
+def _ratio_problem(row, wide: _Wide, files: list[Resolved], ctx: Context) -> Problem:
     num, den = row["numerator"], row["denominator"]
-    sheet, r, c = where[(row["file"], row["unit_code"], row["period"], num)]
+    sheet, r, c = wide.where(row["file"], row["unit_code"], row["period"], num)
     params = {
         "numerator": element_text(ctx.registry, num), "denominator": element_text(ctx.registry, den),
         "num_value": int(row["num"]), "den_value": int(row["den"]), "unit": unit_text(ctx.index, row["unit_code"]),
@@ -675,13 +853,15 @@ def _warning_problem(code: str, row, loc: tuple, files: list[Resolved], ctx: Con
                    unit=row["unit_code"], element=element, period=row["period"], params=params)
 
 
-def _totals_frame(files: list[Resolved], good: pd.DataFrame) -> pd.DataFrame:
+def _totals_frame(files: list[Resolved], cells: _Cells, good: np.ndarray) -> pd.DataFrame:
     rows = []
-    for fi, f in enumerate(files):
-        for t in f.parsed.totals:
-            mine = good[(good["file"] == fi) & good["ref"].isin(t.refs) & (good["element"] == t.element)]
-            rows.append({"file": fi, "sheet": t.sheet, "row": t.row, "column": t.column, "element": t.element,
-                         "stated": t.reading.number, "computed": float(mine["number"].sum())})
+    if any(f.parsed.totals for f in files):
+        file, ref, element, number = cells.file[good], cells.ref[good], cells.element[good], cells.number[good]
+        for fi, f in enumerate(files):
+            for t in f.parsed.totals:
+                mine = (file == fi) & np.isin(ref, np.array(t.refs, dtype=np.int64)) & (element == t.element)
+                rows.append({"file": fi, "sheet": t.sheet, "row": t.row, "column": t.column, "element": t.element,
+                             "stated": t.reading.number, "computed": float(pd.Series(number[mine], dtype=float).sum())})
     return pd.DataFrame(rows, columns=["file", "sheet", "row", "column", "element", "stated", "computed"])
 
 
