@@ -53,16 +53,24 @@ def _canvas_box(page) -> dict:
     return canvas.bounding_box()
 
 
-def _painted_share(page, box) -> float:
-    """Share of the canvas's pixels that are not white: the shapes drawn (circles would cover little)."""
-    shot = page.screenshot(clip=box)
+def _pixels(page, box):
     from io import BytesIO
 
     import numpy as np
     from PIL import Image
 
-    rgb = np.asarray(Image.open(BytesIO(shot)).convert("RGB"), dtype=int)
-    return float((rgb.sum(axis=2) < 720).mean())
+    return np.asarray(Image.open(BytesIO(page.screenshot(clip=box))).convert("RGB"), dtype=int)
+
+
+def _painted_share(page, box) -> float:
+    """Share of the canvas's pixels that are not white: the shapes drawn (circles would cover little)."""
+    return float((_pixels(page, box).sum(axis=2) < 720).mean())
+
+
+def _lettered_share(page, box) -> float:
+    """Share of the canvas's pixels that are near black: the names' letters (no fill, line or outline of the
+    map is that dark)."""
+    return float((_pixels(page, box).sum(axis=2) < 90).mean())
 
 
 def test_the_map_draws_polygons_with_a_legend_and_fetches_nothing_outside(server, browser):
@@ -74,6 +82,7 @@ def test_the_map_draws_polygons_with_a_legend_and_fetches_nothing_outside(server
         assert "130 đơn vị vẽ theo ranh giới gần đúng" in text
         box = _canvas_box(page)
         assert _painted_share(page, box) > 0.2  # a filled province, not a scatter of dots
+        assert _lettered_share(page, box) > 0.001  # names drawn on the shapes (the browser's own font)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "ban-do-communes-desktop.png"), full_page=True)
         assert outside == []

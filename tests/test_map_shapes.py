@@ -1,7 +1,8 @@
 """The shapes a fresh install draws on the map (domain/shapes.py, cached by storage/shapes.py): one shape
 per unit valid in a month, shapes that neither overlap nor leave holes in the province outline, former
 districts that are exactly the union of their communes (Cửa Lò cut out of Vinh before 12/2024 and
-given back after), and imported boundaries that win over the approximate ones unit by unit."""
+given back after), imported boundaries that win over the approximate ones unit by unit, and how the map
+draws them: every commune outlined, names readable on any fill."""
 
 from __future__ import annotations
 
@@ -105,6 +106,44 @@ def test_the_approximate_shapes_are_marked_and_an_imported_boundary_wins(engine)
     after = _stored(engine)
     assert after["412"][1] is False and all(a for c, (_, a) in after.items() if c != "412")
     assert frames.load_boundaries(engine).set_index("unit_code").at["412", "source"] == "official.geojson"
+
+
+@pytest.mark.slow_on_postgresql
+def test_the_map_outlines_every_commune_and_gives_its_names_a_halo_instead_of_a_box(monkeypatch, sample_url):
+    """The page's deck as Streamlit sends it to the browser: two neighbouring communes of one colour stay
+    apart (a white line along every commune's edge, with the former districts' lines and the province's
+    outline drawn over those), and the names are dark letters each with a white halo: readable on every
+    fill and past the coast, with no box hiding the shapes underneath."""
+    from streamlit.testing.v1 import AppTest
+
+    from services.permissions import Actor
+    from testkit.project import APP
+    from ui import data
+
+    monkeypatch.setenv("DATABASE_URL", sample_url)
+    monkeypatch.setenv("P06_AUTO_SAMPLE", "0")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["period"], at.query_params["level"] = "2026-10", "commune"
+    at.session_state["actor"] = Actor("quan.tri", "admin")
+    try:
+        at.switch_page("pages/map.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        layers = {layer["id"]: layer for layer in json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]}
+    finally:
+        data._engine(sample_url).dispose()  # no idle connection left: PostgreSQL clones the sample template
+    lines = layers["outlines"]["data"]
+    assert len({p["unit_code"] for p in layers["units"]["data"]}) == 130
+    assert [line["polygon"] for line in lines if line["kind"] == "unit"] == [
+        ring for p in layers["units"]["data"] for ring in p["polygon"]]
+    assert {tuple(line["color"]) for line in lines if line["kind"] == "unit"} == {(255, 255, 255, 255)}
+    order = ["unit", "former_district", "province"]
+    kinds = [line["kind"] for line in lines]
+    assert kinds == sorted(kinds, key=order.index) and set(kinds) == set(order)
+    labels = layers["labels"]
+    assert labels["data"] and not labels.get("background")
+    assert labels["characterSet"] == "auto"  # every letter of the names, diacritics too
+    assert labels["fontSettings"]["sdf"] is True and labels["outlineWidth"] > 0
+    assert labels["outlineColor"][:3] == [255, 255, 255] and max(labels["getColor"][:3]) < 60
 
 
 @pytest.mark.skipif(not GADM.exists(), reason=f"{GADM} is not on this machine (it may not be redistributed)")
