@@ -201,6 +201,8 @@ def main() -> None:
           f"the page: {country}")
     print_table(rows, ["page", "median", "range", "× warm"])
     print(f"the corrected figure shown by both processes after the submission: {shown_ok} of {args.rounds} rounds")
+    copies = sorted(p.name for p in cache.glob("*.values.arrow"))
+    print(f"copies of the figures on disk: {', '.join(copies) if copies else 'none (fewer values than P06_FIGURE_CACHE_MIN_ROWS: every start reads them)'}")
     for copy, mbs in fresh_mb.items():
         if mbs:
             print(f"peak resident memory of a freshly started process after its first page, "
