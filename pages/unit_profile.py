@@ -47,7 +47,8 @@ labels = {r.code: f"{getattr(r, name_col)} ({r.code}) · {t(f'level.{r.level}')}
 pick_unit, pick_month = st.columns([3, 2])
 unit = filters.choice("profile_unit", list(labels), param="unit", label=t("profile.unit"), format_func=labels.__getitem__,
                       container=pick_unit)
-info = units.set_index("code").loc[unit]
+by_code = units.set_index("code")
+info = by_code.loc[unit]
 districts = units[(units["parent_code"] == unit) & (units["level"] == "district")]
 former_province = info["level"] == "former_province"
 communes = units[units["former_unit_code"].isin(districts["code"] if former_province else [unit])]
@@ -62,7 +63,7 @@ level = info["level"]
 as_area = continued and info["valid_to"] is not None and periods.first_day(period) > info["valid_to"]
 # The area: the sum of its communes that month (the level former_province sums its districts, then its communes).
 figures_level = "former_district" if as_area and not former_province else level
-trend_level = level if former_province else "former_district" if continued else level
+trend_level = "former_district" if continued and not former_province else level
 
 
 def _unit_ref(code) -> str:
@@ -101,7 +102,7 @@ for line in history:
 province_code = info["province_code"]
 crumbs = [md_escape(names.get(province_code, province_code))]  # names an administrator typed: shown as typed
 parent = info["parent_code"]
-parent_is_former = _given(parent) and parent in names and units.set_index("code").at[parent, "level"] == "former_province"
+parent_is_former = _given(parent) and parent in by_code.index and by_code.at[parent, "level"] == "former_province"
 if parent_is_former:
     crumbs.append(md_escape(names[parent]))
 if _given(info["former_unit_code"]):

@@ -62,6 +62,12 @@ def min_rows() -> int:
         return 200_000
 
 
+def _folder_for(values: pd.DataFrame) -> Path | None:
+    """Where a copy of `values` goes, or None when none is kept (turned off, or too few values)."""
+    folder = directory()
+    return None if folder is None or len(values) < min_rows() else folder
+
+
 def instance(engine: Engine, create: bool = False) -> int | None:
     """The database's random number (None if it has none yet and `create` is false)."""
     counter = models.Counter.__table__
@@ -123,8 +129,8 @@ def save(engine: Engine, url: str, version: int, values: pd.DataFrame, scope: pd
     """Keep `values` and `scope`, the figures of values version `version`, for the processes started later;
     older copies of the same database are removed. Best effort: returns the values file, or None when
     nothing was written (turned off, too small, the folder not writable)."""
-    folder = directory()
-    if folder is None or len(values) < min_rows():
+    folder = _folder_for(values)
+    if folder is None:
         return None
     import pyarrow as pa
     from pyarrow import feather
@@ -161,7 +167,7 @@ def save(engine: Engine, url: str, version: int, values: pd.DataFrame, scope: pd
 def save_in_background(engine: Engine, url: str, version: int, values: pd.DataFrame,
                        scope: pd.DataFrame) -> threading.Thread | None:
     """`save` in a daemon thread (the page that read the figures does not wait for the disk)."""
-    if directory() is None or len(values) < min_rows():
+    if _folder_for(values) is None:
         return None
     thread = threading.Thread(target=save, args=(engine, url, version, values, scope),
                               name="p06-figure-cache", daemon=True)

@@ -149,6 +149,8 @@ def _figures(url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame]
     eng = _engine(url)
     with _HELD_LOCK:
         held = _HELD.get(url)
+    if held is None:  # a fresh process: the copy on disk, if there is one, is what it holds and catches up from
+        held = _from_disk(eng, url, values_version)
     figures = None
     if held is not None and held[0] == values_version:
         figures = held[1], held[2]
@@ -161,8 +163,6 @@ def _figures(url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame]
                 for old in sorted(k for k in _PATCHED if k[0] == url)[:-_PATCHES_KEPT]:
                     del _PATCHED[old]
             _keep_on_disk(eng, url, values_version, figures)
-    if figures is None and held is None:  # a fresh process: a copy on disk, caught up, if there is one
-        figures = _from_disk(eng, url, values_version)
     if figures is None:
         figures = frames.load_figures(eng)
         _keep_on_disk(eng, url, values_version, figures, now=True)
@@ -177,22 +177,14 @@ _ON_DISK: dict[str, tuple[int, float]] = {}
 _ON_DISK_EVERY_S = 600.0
 
 
-def _from_disk(eng, url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The figures from the copy on disk (storage/figure_cache.py) with the submissions stored since applied;
-    None when there is none, or it cannot be followed to now (then everything is read)."""
+def _from_disk(eng, url: str, values_version: int) -> tuple[int, pd.DataFrame, pd.DataFrame] | None:
+    """The copy of the figures on disk (storage/figure_cache.py) as held figures: (its values version, values,
+    scope), at or below `values_version`; None when there is none."""
     cached = figure_cache.load(eng, url, values_version)
-    if cached is None:
-        return None
-    version, values, scope = cached
-    figures = values, scope
-    if version < values_version:
-        changes = frames.load_changes(eng, since=version)
-        if changes is None:
-            return None
-        figures = frames.patch_figures(values, scope, changes[1], changes[2])
-    with _HELD_LOCK:
-        _ON_DISK[url] = (version, time.monotonic())
-    return figures
+    if cached is not None:
+        with _HELD_LOCK:
+            _ON_DISK[url] = (cached[0], time.monotonic())
+    return cached
 
 
 def _keep_on_disk(eng, url: str, values_version: int, figures, now: bool = False) -> None:
