@@ -216,7 +216,7 @@ def seed_tasks(engine: Engine) -> dict:
                 session.add(models.PilotModelChange(model_id=row.id, status=status, effective_on=day, note=note,
                                                     changed_by=SAMPLE_USER, changed_at=_at(day)))
             n_models += 1
-        bump_data_version(session)
+        bump_data_version(session, values=False)  # tasks and models, not figures
         audit.record(session, SAMPLE_USER, "manage_tasks", "sample", "ok",
                      {"op": "seed_sample", "documents": len(DOCUMENTS), "tasks": n_tasks, "models": n_models},
                      )

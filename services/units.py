@@ -101,7 +101,9 @@ def import_province(engine: Engine, actor: Actor | None, province_code: str, *,
         held = set(session.execute(select(models.Indicator.code)).scalars())
         registry = dataclasses.replace(shipped, targets=tuple(t for t in shipped.targets if t.indicator in held))
         targets = upsert_default_targets(session, registry, province.code)
-        bump_data_version(session)
+        # New units and their targets, not a figure: every server process keeps the figures it holds (and
+        # the copy on disk stays theirs) and rebuilds only what depends on the units (issue 15).
+        bump_data_version(session, values=False)
         audit.record(session, actor, ACTION, f"province/{province.code}", "ok",
                      {"op": "import_province", "province": province.code, "name": province.name_vi,
                       "communes": len(communes), "former_provinces": len(history.former_provinces),
