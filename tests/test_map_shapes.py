@@ -146,6 +146,28 @@ def test_the_map_outlines_every_commune_and_gives_its_names_a_halo_instead_of_a_
     assert labels["outlineColor"][:3] == [255, 255, 255] and max(labels["getColor"][:3]) < 60
 
 
+def test_two_names_are_drawn_only_with_room_between_them():
+    """Side by side, two names closer than about an em would read as one ("Hạnh Lâm Nam Đàn"): the bigger
+    unit keeps its name, the other is left to the tooltip; a few em apart, or one well above the other,
+    both are drawn. Measured at 12 px, where a letter of the drawn names is about 0.7 em wide."""
+    from ui.geo import labels_that_fit
+
+    zoom, font = 9.0, 12
+    per_px = 360 / (512 * 2 ** zoom)  # degrees of longitude per pixel at this zoom
+    lat_px = per_px * 0.95  # near 19° N a degree of latitude spans a little more than one of longitude
+
+    def pair(dx_px: float, dy_px: float = 0) -> list[str]:
+        a = {"text": "Hạnh Lâm", "lon": 105.0, "lat": 19.0, "priority": 2}
+        width = len(a["text"]) * 0.7 * font  # the drawn width of each name: their edges dx_px apart
+        b = {"text": "Nam Đàn", "lon": 105.0 + (width + dx_px) * per_px, "lat": 19.0 - dy_px * lat_px, "priority": 1}
+        return [lb["text"] for lb in labels_that_fit([b, a], zoom, font)]
+
+    assert pair(dx_px=4) == ["Hạnh Lâm"]  # nearly touching: the bigger unit's name only
+    assert pair(dx_px=30) == ["Hạnh Lâm", "Nam Đàn"]
+    assert pair(dx_px=-40, dy_px=14) == ["Hạnh Lâm"]  # one just under the other, overlapping in width
+    assert pair(dx_px=-40, dy_px=30) == ["Hạnh Lâm", "Nam Đàn"]
+
+
 @pytest.mark.skipif(not GADM.exists(), reason=f"{GADM} is not on this machine (it may not be redistributed)")
 def test_the_real_gadm_file_replaces_the_districts_it_matches(engine):
     load_boundaries(engine, GADM.read_bytes(), source=GADM.name)

@@ -52,6 +52,7 @@ NARROW_HEIGHT = 340  # on a phone: the province framed for a 360 px wide map
 SEAT_RADIUS_M = 4500
 COMMUNE_RADIUS_M = 1100
 UNITS_LAYER = "units"
+SETTLEMENT_RANK = {"city": 2, "town": 1}  # whose name is drawn first where names collide (then the bigger shape)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def province_geojson() -> dict[str, dict]:
 class MapData:
     polygons: list[dict]  # rows for the filled PolygonLayer, one per unit (a unit may have several rings)
     circles: list[dict]  # rows for the ScatterplotLayer: units without any shape
-    labels: list[dict]  # name, position, priority (bigger shapes win where labels collide)
+    labels: list[dict]  # name, position, priority (towns, then bigger shapes, win where labels collide)
     context: list[dict]  # former-district outlines over the communes (no fill, not pickable)
     province: list[dict]  # the province outline
     table: pd.DataFrame  # the same units as a list, for reading without colour
@@ -143,6 +144,9 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
     names = common.unit_names(key, lang)
     # Labels without the type word ("Vinh", not "Thành phố Vinh"): the tooltip has the full name.
     short = {r.code: base_name(r.name_vi, r.type) for r in units.itertuples()}
+    # Where names collide, towns before the countryside, as maps name them: the provincial capital among its
+    # big rural neighbours. Among a province's communes the wards are many and small: there the area decides.
+    ranked = {} if level == "commune" else {r.code: SETTLEMENT_RANK.get(r.type, 0) for r in units.itertuples()}
     stored = stored_shapes(key)
     day = periods.last_day(period)
     values = rows["value"].dropna()
@@ -175,7 +179,8 @@ def map_data(key: DataKey, period: str, level: str, indicator: str, colour_by: s
         polygons += [{**row, "polygon": poly} for poly in rings]
         points += [(lat, lon) for poly in rings for lon, lat in poly[0]]
         lon, lat, area = _label_point([to_shape(p.geometry) for p in parts])
-        labels.append({"text": short.get(r.unit_code, r.unit_code), "lon": lon, "lat": lat, "priority": area})
+        labels.append({"text": short.get(r.unit_code, r.unit_code), "lon": lon, "lat": lat,
+                       "priority": (ranked.get(r.unit_code, 0), area)})
     # Units with no shape at all: circles at their seat, communes around their former district's seat.
     by_former: dict[str, list] = {}
     for r in unplaced:
