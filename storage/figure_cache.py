@@ -148,12 +148,19 @@ def save(engine: Engine, url: str, version: int, values: pd.DataFrame, scope: pd
             if all(p.exists() for p in targets):
                 return targets[0]
             # The scope first, the values last: a reader looks for the values file and then needs both.
-            for frame, target in ((scope, targets[1]), (values, targets[0])):
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
-                temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-                feather.write_feather(table, temporary, compression="uncompressed")
-                os.replace(temporary, target)
+            try:
+                for frame, target in ((scope, targets[1]), (values, targets[0])):
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+                    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+                    try:
+                        feather.write_feather(table, temporary, compression="uncompressed")
+                        os.replace(temporary, target)
+                    finally:  # a write cut short (a full disk) leaves no 70 MB part behind
+                        temporary.unlink(missing_ok=True)
+            except BaseException:
+                targets[1].unlink(missing_ok=True)  # a scope without its values is no copy
+                raise
             for older in _copies(folder, stem):
                 if older < version:
                     for path in _paths(folder, stem, older):

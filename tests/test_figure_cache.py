@@ -144,6 +144,30 @@ def test_a_damaged_copy_is_ignored_and_the_figures_read_from_the_database(sample
     engine.dispose()
 
 
+def test_a_copy_cut_short_by_a_full_disk_leaves_nothing_behind(sample_copy_url, everything_kept, monkeypatch):
+    """The disk fills while the values are written: no copy, no half-written part taking the space, and the
+    next process reads the figures from the database."""
+    from pyarrow import feather
+
+    engine = make_engine(sample_copy_url)
+    version = frames.data_versions(engine)[1]
+    figures = frames.load_figures(engine)
+    write = feather.write_feather
+
+    def full_disk(table, dest, **kwargs):
+        if "values" in str(dest):
+            with open(dest, "wb") as fh:
+                fh.write(b"ARROW1" + b"\0" * 4096)
+            raise OSError(28, "No space left on device")
+        return write(table, dest, **kwargs)
+
+    monkeypatch.setattr(feather, "write_feather", full_disk)
+    assert figure_cache.save(engine, sample_copy_url, version, *figures) is None
+    assert list(figure_cache.directory().iterdir()) == []  # no part, and no scope without its values
+    assert figure_cache.load(engine, sample_copy_url, version) is None
+    engine.dispose()
+
+
 def test_another_database_never_takes_the_copy(sample_copy_url, empty_url, everything_kept):
     engine = make_engine(sample_copy_url)
     version = frames.data_versions(engine)[1]
