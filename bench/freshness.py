@@ -41,7 +41,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if args.on == "sample":
-        url = sample_database()
+        # A database of its own (as bench/freshness_browser.py): the submissions and targets stored here end
+        # the sample mode, in which the other benchmarks sign in with the demo accounts.
+        url = sample_database("bench_freshness_sample")
     elif args.on == "national":
         path = OUT / "national.db"
         if not path.exists():

@@ -14,6 +14,13 @@ The scripts and their references:
 - national (bench/national.py): the national set loaded into SQLite and PostgreSQL vs a bare executemany,
   then every page's warm rerun on it vs a bare page;
 - load (bench/load.py): p50/p95 reruns with 1–16 simultaneous users vs a bare page;
+- freshness (bench/freshness.py, bench/freshness_browser.py): the first page after a submission, a target
+  change and a fresh start vs a warm page, in AppTest and in Chromium (issue 15);
+- country (bench/country.py): the country level vs a bare page; map (bench/map.py): the map drawn vs a bare
+  pydeck page with the same polygons;
+- store-floor (bench/store_floor.py): compiled workbooks checked and stored vs the openpyxl pass, beside the
+  bare write of the same rows (the floor the schema sets);
+- gc-pages (bench/gc_pages.py): full garbage collections in a server process, start-up frozen vs as before;
 - browser (here): time to the first chart drawn in Chromium, the overview page vs a bare page served the
   same way.
 Each script's full output goes to bench/out/run_all-NAME.txt. `--quick` runs each with fewer repeats, the
@@ -53,6 +60,16 @@ def commands(quick: bool, pg: str | None) -> dict[str, list[str]]:
         "access": py + ["bench/access.py", "--repeat", "5" if quick else "15"],
         "national": py + ["bench/national.py", *national_backends, *pg_args, "--pages", "--repeat", "3" if quick else "5"],
         "load": py + ["bench/load.py", "--users", "1,4" if quick else "1,4,8,16", "--rounds", "2" if quick else "3"],
+        # Issue 15: after a change, server side (AppTest) and in Chromium (national on PostgreSQL when there is
+        # a server, the database the national step above built; the sample otherwise or with --quick).
+        "freshness": py + ["bench/freshness.py", "--on", "sample", "--rounds", "2" if quick else "5"],
+        "freshness-browser": py + ["bench/freshness_browser.py", "--on", "national-pg" if pg and not quick else "sample",
+                                  "--rounds", "2" if quick else "3", "--fresh", "1" if quick else "2"],
+        "country": py + ["bench/country.py", "--repeat", "3" if quick else "7"],
+        "map": py + ["bench/map.py", "--repeat", "3" if quick else "7"],
+        "store-floor": py + ["bench/store_floor.py", "--repeat", "2" if quick else "5"],
+        **({"store-floor-postgres": py + ["bench/store_floor.py", "--repeat", "2" if quick else "5", *pg_args]} if pg else {}),
+        "gc-pages": py + ["bench/gc_pages.py", "--rounds", "1" if quick else "3"],
     }
 
 
@@ -78,7 +95,7 @@ def tables(output: str) -> list[list[dict]]:
     return out
 
 
-RATIO = re.compile(r"ratio|/ bare", re.I)
+RATIO = re.compile(r"ratio|/ bare|× warm", re.I)
 FIGURE = re.compile(r"median|wall|engine|^load$|^ingest \(|p95$|^p50$", re.I)
 LABEL_SKIP = RATIO.pattern + r"|median|wall|cpu|engine|duckdb|openpyxl|ingest \(|p50|p95|values|size|first run|under|goal|^load$|reference|units$|setup|check"
 
