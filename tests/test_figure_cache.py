@@ -52,7 +52,7 @@ def _fresh_process(monkeypatch):
     from ui import data
 
     st.cache_resource.clear()
-    for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._ON_DISK):
+    for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._ON_DISK, data._WEAK):
         held.clear()
 
     def refused(*_args, **_kwargs):
@@ -137,7 +137,7 @@ def test_a_damaged_copy_is_ignored_and_the_figures_read_from_the_database(sample
     from ui import data
 
     st.cache_resource.clear()
-    for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._ON_DISK):
+    for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._ON_DISK, data._WEAK):
         held.clear()
     _assert_same(data._figures(sample_copy_url, version), figures)
     st.cache_resource.clear()

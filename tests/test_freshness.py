@@ -161,3 +161,53 @@ def test_the_cube_patched_with_the_changes_is_the_cube_built_again(sample_copy_u
     other = held.units.assign(valid_to=held.units["valid_to"].where(held.units["code"] != "412", None))
     assert metrics.patch_cube(held.cube, other, held.registry, changes[1]) is None
     engine.dispose()
+
+
+def test_a_months_weak_list_is_kept_while_only_later_months_are_submitted(sample_copy_url, monkeypatch):
+    """The overview's "flagged since last month" needs September's weak list beside October's: a correction for
+    October leaves September's list as it was, so a server process does not compute it again after one; a
+    submission reporting September (a figure, or only a blank return) or a target change computes it again.
+    Every list shown is the one computed from scratch on the database as it is."""
+    import datetime as dt
+
+    import streamlit as st
+
+    import metrics
+    from services.permissions import Actor
+    from services.targets import set_target
+    from ui import data
+
+    monkeypatch.setenv("DATABASE_URL", sample_copy_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._WEAK):
+        held.clear()
+    engine = make_engine(sample_copy_url)
+    day = dt.date(2026, 11, 20)
+    computed = []
+    real = metrics.weak_localities
+    monkeypatch.setattr(metrics, "weak_localities", lambda inputs, period, **kw: computed.append(period) or real(inputs, period, **kw))
+
+    def shown(period: str) -> pd.DataFrame:
+        computed.clear()
+        got = data.weak_localities_on(data.version(), period, day).units
+        want = real(metrics.Inputs(**frames.metric_frames(engine)), period, as_of=data._as_of(data.version(), day)).units
+        pd.testing.assert_frame_equal(got, want)
+        return got
+
+    first = shown("2026-09")
+    record_submission(engine, SubmissionIn("locality", "sua_10.csv", b"sua 10", "cli:test",
+                                           [ValueIn("16681", "2026-10", "dossiers_received_online", 0)]))
+    assert shown("2026-09").equals(first) and computed == []  # kept
+    shown("2026-10")
+    assert computed == ["2026-10"]  # the month corrected: computed again
+
+    record_submission(engine, SubmissionIn("locality", "trong_09.csv", b"trong 09", "cli:test", [], scope=[("16690", "2026-09")]))
+    shown("2026-09")
+    assert computed == ["2026-09"]  # a blank return for September: computed again
+    set_target(engine, Actor("quan.tri", "admin"), "online_dossier_rate", 2026, 0.99, unit_code="40", decision="KH thử")
+    shown("2026-09")
+    assert computed == ["2026-09"]  # a target (the data version alone): computed again
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    engine.dispose()

@@ -133,8 +133,9 @@ def settings(data_version: DataKey) -> dict:
 _HELD: dict[str, tuple[int, pd.DataFrame, pd.DataFrame]] = {}
 _HELD_LOCK = threading.Lock()
 # How the figures of a values version were made from older ones: (url, version) -> (the older version, the
-# changed value rows). The cube and the months with figures of the new version are patched from it too.
-_PATCHED: dict[tuple[str, int], tuple[int, pd.DataFrame]] = {}
+# changed value rows, every month those submissions reported: their values' and their scope's). The cube and
+# the months with figures of the new version are patched from it too.
+_PATCHED: dict[tuple[str, int], tuple[int, pd.DataFrame, frozenset[str]]] = {}
 _PATCHES_KEPT = 8
 # The newest cube this process built per database and province opened: (values version, cube).
 _CUBES: dict[tuple[str, str | None], tuple[int, metrics.Cube]] = {}
@@ -159,7 +160,8 @@ def _figures(url: str, values_version: int) -> tuple[pd.DataFrame, pd.DataFrame]
         if changes is not None:
             figures = frames.patch_figures(held[1], held[2], changes[1], changes[2])
             with _HELD_LOCK:
-                _PATCHED[(url, values_version)] = (held[0], changes[1])
+                touched = frozenset(changes[1]["period"].astype(str)) | frozenset(changes[2]["period"].astype(str))
+                _PATCHED[(url, values_version)] = (held[0], changes[1], touched)
                 for old in sorted(k for k in _PATCHED if k[0] == url)[:-_PATCHES_KEPT]:
                     del _PATCHED[old]
             _keep_on_disk(eng, url, values_version, figures)
@@ -270,10 +272,47 @@ def _as_of(key: DataKey, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), clock.zone(settings(key)["timezone_offset_hours"]))
 
 
+# The weak lists this process computed, per database, province opened, month and local date: (data version,
+# values version, list). A month's list depends on nothing later than the month: after submissions for later
+# months only, it is the same list (the overview's "flagged since last month" needs the month before, which
+# the first days' submissions for the month do not touch).
+_WEAK: dict[tuple[str, str | None, str, dt.date], tuple[int, int, metrics.WeakList]] = {}
+_WEAK_KEPT = 64
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def weak_localities_on(key: DataKey, period: str, day: dt.date) -> metrics.WeakList:
-    """The month's weak units judged on local date `day` (pass `local_today(key)`)."""
-    return metrics.weak_localities(_inputs(key), period, as_of=_as_of(key, day))
+    """The month's weak units judged on local date `day` (pass `local_today(key)`): the list held from an
+    earlier version when only submissions for later months were stored since, else computed."""
+    bundle = _inputs(key)  # caught up first: the patches say which months the new submissions reported
+    where = (key.url, key.province, period, day)
+    with _HELD_LOCK:
+        held = _WEAK.get(where)
+        if held is not None and _only_later_submissions(key, held[0], held[1], period):
+            return held[2]
+    result = metrics.weak_localities(bundle, period, as_of=_as_of(key, day))
+    with _HELD_LOCK:
+        if where not in _WEAK or _WEAK[where][0] <= key.version:
+            _WEAK.pop(where, None)
+            _WEAK[where] = (key.version, key.values_version, result)
+            for old in list(_WEAK)[:-_WEAK_KEPT]:  # the oldest first (insertion order)
+                del _WEAK[old]
+    return result
+
+
+def _only_later_submissions(key: DataKey, data_version: int, values_version: int, period: str) -> bool:
+    """Whether every write between (data_version, values_version) and `key` was a submission this process
+    caught up with by patches, none reporting `period` or an earlier month (call with _HELD_LOCK held). A note,
+    a target, a setting or a unit set-up moves the data version alone; a submission moves both by one."""
+    if key.version - data_version != key.values_version - values_version or key.values_version <= values_version:
+        return False
+    version = key.values_version
+    while version > values_version:
+        patch = _PATCHED.get((key.url, version))
+        if patch is None or any(month <= period for month in patch[2]):
+            return False
+        version = patch[0]
+    return True
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
