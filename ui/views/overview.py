@@ -54,12 +54,11 @@ def _card(row, label: str, spark: tuple[float, ...], lang: str, source: str | No
     )
 
 
-def _sparks(trend: pd.DataFrame, unit_code: str | None = None) -> dict[tuple[str, str], tuple[float, ...]]:
-    out = {}
-    for (unit, code), part in trend.groupby(["unit_code", "indicator_code"], sort=False):
-        values = part.sort_values("period")["value"].dropna()
-        out[(unit, code)] = tuple(round(float(v) * 100, 2) for v in values)
-    return out
+def _sparks(trend: pd.DataFrame) -> dict[tuple[str, str], tuple[float, ...]]:
+    """(unit, indicator) -> its known values in month order, in percent (a pair with none is left out)."""
+    known = trend[trend["value"].notna()].sort_values(["unit_code", "indicator_code", "period"])
+    return {key: tuple(round(float(v) * 100, 2) for v in values)
+            for key, values in known.groupby(["unit_code", "indicator_code"], sort=False)["value"]}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -71,6 +70,7 @@ def cards(key: DataKey, period: str, lang: str) -> list[Card]:
     province = data.kpis(key, period, "province")
     sparks = _sparks(data.trend(key, period, "province", n_months=SPARK_MONTHS))
     departments = data.kpis(key, period, "department")
+    dept_sparks = None  # the departments' trend, read once for every indicator only a department reports
     out = []
     for row in province.itertuples():
         if row.status != "no_data":
@@ -79,7 +79,8 @@ def cards(key: DataKey, period: str, lang: str) -> list[Card]:
         reporting = departments[(departments["indicator_code"] == row.indicator_code) & departments["value"].notna()]
         if len(reporting) == 1:
             dept = next(reporting.itertuples())
-            dept_sparks = _sparks(data.trend(key, period, "department", n_months=SPARK_MONTHS))
+            if dept_sparks is None:
+                dept_sparks = _sparks(data.trend(key, period, "department", n_months=SPARK_MONTHS))
             out.append(_card(dept, names[row.indicator_code], dept_sparks.get((dept.unit_code, dept.indicator_code), ()), lang,
                              source=i18n.t("cards.reported_by", lang, unit=units.get(dept.unit_code, dept.unit_code))))
         else:
