@@ -133,7 +133,6 @@ def save(engine: Engine, url: str, version: int, values: pd.DataFrame, scope: pd
     if folder is None:
         return None
     import pyarrow as pa
-    from pyarrow import feather
 
     try:
         instance_id = instance(engine, create=True)
@@ -150,14 +149,7 @@ def save(engine: Engine, url: str, version: int, values: pd.DataFrame, scope: pd
             # The scope first, the values last: a reader looks for the values file and then needs both.
             try:
                 for frame, target in ((scope, targets[1]), (values, targets[0])):
-                    table = pa.Table.from_pandas(frame, preserve_index=False)
-                    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
-                    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-                    try:
-                        feather.write_feather(table, temporary, compression="uncompressed")
-                        os.replace(temporary, target)
-                    finally:  # a write cut short (a full disk) leaves no 70 MB part behind
-                        temporary.unlink(missing_ok=True)
+                    _write(frame, target, meta)
             except BaseException:
                 targets[1].unlink(missing_ok=True)  # a scope without its values is no copy
                 raise
@@ -169,6 +161,22 @@ def save(engine: Engine, url: str, version: int, values: pd.DataFrame, scope: pd
     except (OSError, pa.ArrowException, ValueError) as exc:
         LOG.warning("figure cache: not written (%s)", exc)
         return None
+
+
+def _write(frame: pd.DataFrame, target: Path, meta: dict[bytes, bytes]) -> None:
+    """`frame` as an Arrow IPC file at `target`, written under a temporary name and renamed; a write cut
+    short (a full disk) leaves no part behind."""
+    import pyarrow as pa
+    from pyarrow import feather
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        feather.write_feather(table, temporary, compression="uncompressed")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def save_in_background(engine: Engine, url: str, version: int, values: pd.DataFrame,

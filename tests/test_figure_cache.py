@@ -46,14 +46,21 @@ def _online(values: pd.DataFrame, unit: str) -> list[int]:
                   & (values["element_code"] == "dossiers_received_online")]["value"].tolist()
 
 
-def _fresh_process(monkeypatch):
-    """This test process as a server process just started: nothing held, and reading every value from the
-    database refused (a fresh process with a usable copy must not need it)."""
+def nothing_held():
+    """This test process as a server process just started: no figures, patches, cubes, months, copy taken or
+    weak lists held (ui.data's process-wide state). Returns ui.data."""
     from ui import data
 
     st.cache_resource.clear()
     for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._ON_DISK, data._WEAK):
         held.clear()
+    return data
+
+
+def _fresh_process(monkeypatch):
+    """This test process as a server process just started: nothing held, and reading every value from the
+    database refused (a fresh process with a usable copy must not need it)."""
+    data = nothing_held()
 
     def refused(*_args, **_kwargs):
         raise AssertionError("every value read from the database although a copy was on disk")
@@ -134,11 +141,7 @@ def test_a_damaged_copy_is_ignored_and_the_figures_read_from_the_database(sample
     written = figure_cache.save(engine, sample_copy_url, version, *figures)
     written.write_bytes(written.read_bytes()[: written.stat().st_size // 2])  # a disk full halfway, say
     assert figure_cache.load(engine, sample_copy_url, version) is None
-    from ui import data
-
-    st.cache_resource.clear()
-    for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._ON_DISK, data._WEAK):
-        held.clear()
+    data = nothing_held()
     _assert_same(data._figures(sample_copy_url, version), figures)
     st.cache_resource.clear()
     engine.dispose()

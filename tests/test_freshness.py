@@ -175,13 +175,11 @@ def test_a_months_weak_list_is_kept_while_only_later_months_are_submitted(sample
     import metrics
     from services.permissions import Actor
     from services.targets import set_target
-    from ui import data
+    from tests.test_figure_cache import nothing_held
 
     monkeypatch.setenv("DATABASE_URL", sample_copy_url)
     st.cache_data.clear()
-    st.cache_resource.clear()
-    for held in (data._HELD, data._PATCHED, data._CUBES, data._PERIODS, data._WEAK):
-        held.clear()
+    data = nothing_held()
     engine = make_engine(sample_copy_url)
     day = dt.date(2026, 11, 20)
     computed = []
